@@ -1,0 +1,76 @@
+"""Settings, read once from the environment.
+
+Every limit is on by default; every path and IRI can be changed without touching code.
+The README lists each variable; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The base every file in ontology/, shapes/, data/ and queries/ is written with.
+CANONICAL_BASE = "https://w3id.org/wcokg/"
+
+
+def _project_root() -> Path:
+    # server/wcokg/config.py -> the repository root, where the knowledge assets live.
+    return Path(__file__).resolve().parents[2]
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected an integer") from None
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path(os.environ.get("WCOKG_HOME") or _project_root()))
+    store: Path = field(default_factory=lambda: Path(os.environ.get("WCOKG_STORE") or "var/store"))
+    base: str = field(default_factory=lambda: os.environ.get("WCOKG_BASE") or CANONICAL_BASE)
+    endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_ENDPOINT") or None)
+    update_endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_UPDATE_ENDPOINT") or None)
+    write_token: str | None = field(default_factory=lambda: os.environ.get("WCOKG_WRITE_TOKEN") or None)
+    query_timeout: float = field(default_factory=lambda: _float("WCOKG_QUERY_TIMEOUT", 30.0))
+    max_rows: int = field(default_factory=lambda: _int("WCOKG_MAX_ROWS", 10_000))
+    max_upload_bytes: int = field(default_factory=lambda: _int("WCOKG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    max_triples: int = field(default_factory=lambda: _int("WCOKG_MAX_TRIPLES", 200_000))
+    validation_timeout: float = field(default_factory=lambda: _float("WCOKG_VALIDATION_TIMEOUT", 120.0))
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.home / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.home / "shapes"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.home / "queries"
+
+    def with_store(self, store: str | Path | None) -> "Settings":
+        if store is None:
+            return self
+        from dataclasses import replace
+
+        return replace(self, store=Path(store))

@@ -1,0 +1,108 @@
+"""Reading RDF: the format from a file name or media type, located syntax errors, rebasing.
+
+Parsing goes through pyoxigraph: it reports line and column, never fetches a remote
+JSON-LD context and does not expand external XML entities, so an upload cannot make the
+server read a file or a URL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyoxigraph as ox
+
+from .config import CANONICAL_BASE
+
+FORMATS_BY_EXTENSION = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+}
+
+
+@dataclass
+class InputError(Exception):
+    """Input that cannot be read, with where: file, line and column when known."""
+
+    source: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.source, "line": self.line, "column": self.column, "message": self.message}
+
+
+def format_for(name: str, media_type: str | None = None) -> ox.RdfFormat:
+    """The RDF format of a file name or, failing that, of a media type."""
+    if media_type:
+        fmt = ox.RdfFormat.from_media_type(media_type.split(";")[0].strip())
+        if fmt is not None:
+            return fmt
+    fmt = FORMATS_BY_EXTENSION.get(Path(name).suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS_BY_EXTENSION))
+        raise InputError(name, f"unknown RDF format (expected one of {known})")
+    return fmt
+
+
+def parse(content: bytes, source: str, fmt: ox.RdfFormat | None = None, base: str = CANONICAL_BASE) -> list[ox.Quad]:
+    """All quads of `content`, or an InputError that says where the syntax breaks."""
+    fmt = fmt or format_for(source)
+    try:
+        return list(ox.parse(content, format=fmt, base_iri=base, rename_blank_nodes=True))
+    except SyntaxError as err:
+        message = str(err)
+        # pyoxigraph prefixes "Parser error at line L column C: "; the position is kept apart.
+        if ": " in message and message.startswith("Parser error"):
+            message = message.split(": ", 1)[1]
+        raise InputError(source, message, err.lineno, err.offset) from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(source, str(err)) from None
+
+
+def parse_file(path: Path, base: str = CANONICAL_BASE) -> list[ox.Quad]:
+    try:
+        content = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError(str(path), err.strerror or str(err)) from None
+    return parse(content, str(path), base=base)
+
+
+def rebase(quads: Iterable[ox.Quad], base: str) -> Iterator[ox.Quad]:
+    """Quads with IRIs under the canonical base moved under `base` (no-op when they agree)."""
+    if base == CANONICAL_BASE:
+        yield from quads
+        return
+
+    def move(term):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE):
+            return ox.NamedNode(base + term.value[len(CANONICAL_BASE):])
+        if isinstance(term, ox.Literal) and term.datatype.value.startswith(CANONICAL_BASE):
+            return ox.Literal(term.value, datatype=move(term.datatype))
+        return term
+
+    for q in quads:
+        graph = q.graph_name
+        yield ox.Quad(move(q.subject), move(q.predicate), move(q.object),
+                      graph if isinstance(graph, ox.DefaultGraph) else move(graph))
+
+
+def rebase_text(text: str, base: str) -> str:
+    """SPARQL or Turtle text written against the canonical base, moved under `base`."""
+    return text if base == CANONICAL_BASE else text.replace(CANONICAL_BASE, base)

@@ -1,0 +1,104 @@
+"""The embedded store: a pyoxigraph Store on disk, laid out in named graphs.
+
+Asserted and inferred triples never share a graph, so inference can be refreshed or left out
+of a query without touching what was asserted:
+
+    <BASE>graph/ontology         ontology/*.ttl (classes, properties, concept schemes)
+    <BASE>graph/shapes           shapes/*.ttl (kept out of the query default graph)
+    <BASE>graph/data/<name>      one graph per file of data/
+    <BASE>graph/submission/<id>  one graph per accepted submission
+    <BASE>graph/inferred         the OWL-RL entailments of all of the above
+
+Queries see the union of these graphs (less shapes; less inferred on request) as their
+default graph.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from .config import Settings
+
+ONTOLOGY = "ontology"
+SHAPES = "shapes"
+INFERRED = "inferred"
+DATA_PREFIX = "data/"
+SUBMISSION_PREFIX = "submission/"
+
+
+class Store:
+    """wco-kg's graph layout over one pyoxigraph store directory."""
+
+    def __init__(self, settings: Settings, read_only: bool = False):
+        self.settings = settings
+        self.path = Path(settings.store)
+        if read_only:
+            if not self.path.exists():
+                raise FileNotFoundError(f"{self.path}: no store here; run 'wcokg build' first")
+            self._store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+
+    # -- graph names -------------------------------------------------------------------
+
+    def graph(self, name: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.settings.base}graph/{name}")
+
+    def graph_name(self, graph: ox.NamedNode) -> str | None:
+        prefix = f"{self.settings.base}graph/"
+        return graph.value[len(prefix):] if graph.value.startswith(prefix) else None
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        return sorted((g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
+
+    def graphs_named(self, prefix: str) -> list[ox.NamedNode]:
+        return [g for g in self.named_graphs() if (self.graph_name(g) or "").startswith(prefix)]
+
+    def query_graphs(self, inferred: bool = True) -> list[ox.NamedNode]:
+        """The graphs whose union is a query's default graph."""
+        excluded = {self.graph(SHAPES)} | (set() if inferred else {self.graph(INFERRED)})
+        return [g for g in self.named_graphs() if g not in excluded]
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(self, text: str, *, inferred: bool = True, default_graphs: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None, substitutions: Mapping | None = None):
+        """Run a SPARQL query; the default graph is the union of the query graphs unless given."""
+        if default_graphs is None:
+            default_graphs = self.query_graphs(inferred) or [ox.DefaultGraph()]
+        return self._store.query(text, default_graph=default_graphs, named_graphs=named_graphs,
+                                 substitutions=dict(substitutions) if substitutions else None)
+
+    def quads(self, graph: ox.NamedNode | None = None) -> list[ox.Quad]:
+        return list(self._store.quads_for_pattern(None, None, None, graph))
+
+    def triple_count(self, graph: ox.NamedNode | None = None) -> int:
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    # -- writing -----------------------------------------------------------------------
+
+    def replace_graphs(self, contents: Mapping[ox.NamedNode, Iterable[ox.Quad | ox.Triple]],
+                       drop: Iterable[ox.NamedNode] = ()) -> None:
+        """Replace the given graphs and drop others, all in one transaction.
+
+        One SPARQL update is one transaction in Oxigraph: a failure, or the process being
+        killed, leaves the store exactly as it was before the call.
+        """
+        parts = [f"DROP SILENT GRAPH {g}" for g in drop]
+        for graph, triples in contents.items():
+            parts.append(f"DROP SILENT GRAPH {graph}")
+            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+        if parts:
+            self._store.update(" ;\n".join(parts))
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is collected; drop our reference.
+        self._store = None
