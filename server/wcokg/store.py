@@ -95,6 +95,26 @@ class Store:
                 parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
         if parts:
             self._store.update(" ;\n".join(parts))
+            self._bump_generation()
+
+    # -- generation: a counter every write bumps --------------------------------------------
+
+    @property
+    def generation_file(self) -> Path:
+        # Beside the directory, not in it: the directory belongs to the database engine.
+        return self.path.with_name(self.path.name + ".generation")
+
+    def generation(self) -> int:
+        """A number that changes with every write, for read-only readers and result caches."""
+        try:
+            return int(self.generation_file.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _bump_generation(self) -> None:
+        tmp = self.generation_file.with_suffix(".tmp")
+        tmp.write_text(str(self.generation() + 1))
+        tmp.replace(self.generation_file)
 
     def flush(self) -> None:
         self._store.flush()
