@@ -51,6 +51,10 @@ class Settings:
     max_upload_bytes: int = field(default_factory=lambda: _int("WCOKG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     max_triples: int = field(default_factory=lambda: _int("WCOKG_MAX_TRIPLES", 200_000))
     validation_timeout: float = field(default_factory=lambda: _float("WCOKG_VALIDATION_TIMEOUT", 120.0))
+    #: Server processes; each answers several requests at once on its own threads.
+    workers: int = field(default_factory=lambda: _int("WCOKG_WORKERS", min(4, max(2, os.cpu_count() or 2))))
+    #: Query answers each server process keeps for repeated requests (0 turns the cache off).
+    cache_size: int = field(default_factory=lambda: _int("WCOKG_CACHE_SIZE", 1024))
 
     @property
     def ontology_dir(self) -> Path:

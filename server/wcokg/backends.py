@@ -1,0 +1,588 @@
+"""Where queries run: the embedded pyoxigraph store, or an existing SPARQL 1.1 server.
+
+Both backends take a `QueryRequest` and give back an `Answer` already written in the format
+the web layer negotiated, so /sparql does not care which one is behind it.
+
+* `EmbeddedBackend` evaluates queries in the server process, on a read-only handle of the
+  store that is reopened when `Store.generation()` changes. pyoxigraph releases the GIL while
+  it evaluates, so each query runs on a daemon thread and the request waits for it at most
+  WCOKG_QUERY_TIMEOUT. A query cannot be interrupted from Python: past the limit the client
+  gets `QueryTimeout` and the backend calls `on_overrun`, which under gunicorn retires the
+  worker process, ending the query with it, while the other workers go on serving.
+* `RemoteBackend` sends the query to WCOKG_ENDPOINT through SPARQLWrapper, asks for SPARQL
+  JSON or N-Triples, and re-serializes with pyoxigraph, so every format works whatever the
+  server offers. `load()` mirrors the built graphs into WCOKG_UPDATE_ENDPOINT.
+
+`Backend.answer()` serves repeated requests from a `ResultCache` keyed by the store
+generation and the request, so every write invalidates it; the same key gives the `ETag`.
+
+Queries are screened before they run: SPARQL Update and SERVICE are refused, because the
+endpoint is read-only and must never make the server fetch a URL. (pyoxigraph does fetch
+SERVICE IRIs; it never fetches FROM/FROM NAMED IRIs, which only select graphs of the store.)
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import logging
+import queue
+import re
+import socket
+import threading
+import time
+import urllib.error
+from collections import OrderedDict
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+import pyoxigraph as ox
+from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, QueryBadFormed
+
+from . import store as layout
+from .config import Settings
+from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class NotAcceptable(Exception):
+    """No format the client accepts exists for this kind of result (HTTP 406)."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past WCOKG_QUERY_TIMEOUT and was stopped (HTTP 503)."""
+
+
+class UpdateRefused(Exception):
+    """A SPARQL Update was sent to the read-only endpoint (HTTP 403)."""
+
+
+class BackendUnavailable(Exception):
+    """The store cannot be opened or the SPARQL server cannot be reached (HTTP 502)."""
+
+
+class QueryFailed(Exception):
+    """The query was valid but its evaluation failed (HTTP 500)."""
+
+
+# -- screening query text ------------------------------------------------------------------
+
+#: Strings, IRIs and comments: blanked out so that a keyword inside them is not mistaken for one.
+_NOT_CODE = re.compile(r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|'''
+                       r'''<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*''')
+#: SPARQL reads \\uXXXX escapes anywhere in a query, so they are decoded before screening.
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+
+
+def _code(text: str) -> str:
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return _NOT_CODE.sub(" ", text)
+
+
+def _has_keyword(code: str, word: str) -> bool:
+    # Not part of a prefixed name, variable or longer word: `ex:service` and `?service` are no keyword.
+    return re.search(rf"(?<![\w:?$]){word}(?![\w:])", code, re.IGNORECASE) is not None
+
+
+def screen(text: str) -> bool:
+    """Refuse updates and SERVICE (QueryError); say whether the query names its own dataset."""
+    code = _code(text)
+    if any(_has_keyword(code, word) for word in _UPDATE_WORDS):
+        raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
+    if _has_keyword(code, "SERVICE"):
+        raise QueryError("SERVICE is not allowed: this endpoint does not query other endpoints")
+    return _has_keyword(code, "FROM")
+
+
+def with_values(text: str, substitutions: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
+    """The query with its bound variables set by a VALUES block that opens its WHERE clause.
+
+    For servers that take no substitutions. The terms are written by pyoxigraph in N-Triples,
+    so no value can end its term early and change the query around it.
+    """
+    pairs = list(substitutions)
+    if not pairs:
+        return text
+    code = _NOT_CODE.sub(lambda m: " " * len(m.group()), text)  # same offsets as text
+    where = re.search(r"(?<![\w:?$])WHERE\s*\{", code, re.IGNORECASE) or re.search(r"\{", code)
+    if where is None:
+        raise QueryError("the query has no WHERE clause to bind its parameters in")
+    at = where.end()
+    values = f" VALUES ({' '.join('?' + name for name, _ in pairs)}) {{ ({' '.join(str(term) for _, term in pairs)}) }} "
+    return text[:at] + values + text[at:]
+
+
+# -- requests and answers --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Formats:
+    """The negotiated format name for each kind of result; None where the client accepts none."""
+
+    solutions: str | None = "json"
+    graph: str | None = "turtle"
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    text: str
+    formats: Formats = Formats()
+    inferred: bool = True
+    #: The protocol dataset (default-graph-uri / named-graph-uri); None when the request gives none.
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    #: Values bound to query variables, as (variable name, pyoxigraph term) pairs; never pasted as text.
+    substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+    #: Where relative IRIs of the query resolve: the endpoint's URL, as for any retrieved document.
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    media_type: str
+    #: The row limit when the results were cut there, else None.
+    truncated_at: int | None = None
+
+
+class _Enough(Exception):
+    """Raised from a writer to stop pyoxigraph's serializer once the row limit is reached."""
+
+
+class _FirstLines:
+    """A file-like sink keeping the first `limit` lines written to it.
+
+    Line-based formats (TSV, N-Triples) write one result per line, so counting lines counts
+    rows; raising from write() stops the serializer, and with it the query's evaluation.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.lines = 0
+        self.truncated = False
+
+    def write(self, chunk) -> int:
+        if self.truncated:  # the serializer may flush its buffer again while unwinding
+            raise _Enough
+        chunk = bytes(chunk)
+        count = chunk.count(b"\n")
+        if self.lines + count > self.limit:
+            end = -1
+            for _ in range(self.limit - self.lines):
+                end = chunk.index(b"\n", end + 1)
+            self.parts.append(chunk[:end + 1])
+            self.truncated = True
+            raise _Enough
+        self.lines += count
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _first_lines(result, line_format, limit: int) -> tuple[bytes, bool]:
+    sink = _FirstLines(limit)
+    try:
+        if isinstance(result, (ox.QuerySolutions, ox.QueryTriples)):
+            result.serialize(sink, format=line_format)
+        else:  # triples read back from a remote server
+            ox.serialize(result, sink, format=line_format)
+    except _Enough:
+        pass
+    return sink.value(), sink.truncated
+
+
+def encode(result, formats: Formats, max_rows: int) -> Answer:
+    """Write a query result (solutions, boolean, or triples) in the negotiated format.
+
+    Results go first through a line-based format, cut at max_rows, then pyoxigraph re-reads
+    and writes them in the wanted format: every step stays in pyoxigraph's native code.
+    """
+    if isinstance(result, ox.QueryBoolean):
+        fmt = _pick(formats.solutions, "SELECT/ASK", SOLUTION_FORMATS)
+        media_type, oxfmt = SOLUTION_FORMATS[fmt]
+        return Answer(result.serialize(format=oxfmt), media_type)
+    if isinstance(result, ox.QuerySolutions):
+        fmt = _pick(formats.solutions, "SELECT/ASK", SOLUTION_FORMATS)
+        media_type, oxfmt = SOLUTION_FORMATS[fmt]
+        tsv, truncated = _first_lines(result, ox.QueryResultsFormat.TSV, max_rows + 1)  # + the header line
+        if oxfmt != ox.QueryResultsFormat.TSV:
+            tsv = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=oxfmt)
+        return Answer(tsv, media_type, max_rows if truncated else None)
+    fmt = _pick(formats.graph, "CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
+    media_type, oxfmt = GRAPH_FORMATS[fmt]
+    ntriples, truncated = _first_lines(result, ox.RdfFormat.N_TRIPLES, max_rows)
+    if oxfmt != ox.RdfFormat.N_TRIPLES:
+        ntriples = ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=oxfmt) or b""
+    return Answer(ntriples, media_type, max_rows if truncated else None)
+
+
+def _pick(fmt: str | None, kind: str, table: dict) -> str:
+    if fmt is None:
+        offered = ", ".join(sorted({media for media, _ in table.values()}))
+        raise NotAcceptable(f"no acceptable format for {kind} results; this endpoint offers {offered}")
+    return fmt
+
+
+def query_graph_names(graphs: Iterable[str], settings: Settings, inferred: bool) -> list[str]:
+    """The graphs whose union is the default graph (as Store.query_graphs, for names only)."""
+    excluded = {f"{settings.base}graph/{layout.SHAPES}"}
+    if not inferred:
+        excluded.add(f"{settings.base}graph/{layout.INFERRED}")
+    return [g for g in graphs if g not in excluded]
+
+
+class ResultCache:
+    """The most recently used answers of one process, keyed by (generation, request).
+
+    A write bumps the generation, so entries of older generations are never hit again; they
+    are dropped at once rather than left to age out. Large answers are not kept.
+    """
+
+    largest = 1 << 20
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[tuple[int, QueryRequest], Answer] = OrderedDict()
+        self._generation: int | None = None
+        self._lock = threading.Lock()
+
+    def get(self, generation: int, request: QueryRequest) -> Answer | None:
+        with self._lock:
+            if generation != self._generation:
+                self._entries.clear()
+                self._generation = generation
+                return None
+            answer = self._entries.get((generation, request))
+            if answer is not None:
+                self._entries.move_to_end((generation, request))
+            return answer
+
+    def put(self, generation: int, request: QueryRequest, answer: Answer) -> None:
+        if self.size <= 0 or len(answer.body) > self.largest:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._entries[(generation, request)] = answer
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def etag(generation: int, request: QueryRequest) -> str:
+    """A strong entity tag: the same generation and request always give the same bytes."""
+    digest = hashlib.blake2b(repr((generation, request)).encode(), digest_size=12).hexdigest()
+    return f'"{generation}-{digest}"'
+
+
+class Backend:
+    """Runs read-only queries; `health()` raises unless queries can be answered."""
+
+    settings: Settings
+    cache: ResultCache
+
+    def query(self, request: QueryRequest) -> Answer:
+        raise NotImplementedError
+
+    def generation(self) -> int | None:
+        """The data's version, or None when it is unknown (no caching, no ETag)."""
+        return None
+
+    def answer(self, request: QueryRequest) -> tuple[Answer, str | None]:
+        """The answer and its ETag, from the cache when the data has not changed since."""
+        generation = self.generation()
+        if generation is None:
+            return self.query(request), None
+        answer = self.cache.get(generation, request)
+        if answer is None:
+            answer = self.query(request)
+            self.cache.put(generation, request, answer)
+        return answer, etag(generation, request)
+
+    def named_graphs(self) -> list[str]:
+        answer = self.query(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", Formats("tsv", None)))
+        rows = ox.parse_query_results(answer.body, ox.QueryResultsFormat.TSV)
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+
+    def health(self) -> None:
+        self.query(QueryRequest("ASK {}"))
+
+    def close(self) -> None:
+        """Release threads or connections."""
+
+
+# -- the embedded store, queried in this process -------------------------------------------
+
+class _ReadOnlyStore(Store):
+    """A read-only Store that knows its query graphs and can run a query on its own FROM clauses."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings, read_only=True)
+        # Listed once per opening: the handle sees the store as it was when opened.
+        self._query_graphs = {inferred: Store.query_graphs(self, inferred) for inferred in (True, False)}
+
+    def query_graphs(self, inferred: bool = True) -> list[ox.NamedNode]:
+        return self._query_graphs[inferred]
+
+    def run(self, request: QueryRequest, own_dataset: bool):
+        """Evaluate on the request's dataset: the protocol's, else the query's FROM, else ours."""
+        names = lambda iris: [ox.NamedNode(i) for i in iris]  # noqa: E731
+        if request.default_graphs is not None or request.named_graphs is not None:
+            # A protocol dataset is exactly what it names: a part left out is empty.
+            dataset = {"default_graph": names(request.default_graphs or ()),
+                       "named_graphs": names(request.named_graphs or ())}
+        elif own_dataset:
+            dataset = {}  # setting the default graph would override FROM
+        else:
+            dataset = {"default_graph": self.query_graphs(request.inferred) or [ox.DefaultGraph()]}
+        bound = {ox.Variable(name): term for name, term in request.substitutions} or None
+        return self._store.query(request.text, base_iri=request.base_iri, substitutions=bound, **dataset)
+
+
+def evaluate(store: _ReadOnlyStore, request: QueryRequest, max_rows: int) -> Answer:
+    """Run one request on the store and encode its result."""
+    own_dataset = screen(request.text)
+    try:
+        return encode(store.run(request, own_dataset), request.formats, max_rows)
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax {err}") from None
+    except ValueError as err:  # an invalid IRI in default-graph-uri / named-graph-uri
+        raise QueryError(str(err)) from None
+
+
+class _DaemonThreads:
+    """A fixed set of daemon threads running submitted calls.
+
+    Daemon, unlike concurrent.futures' threads: a query that overran must not keep its
+    process alive when the process is told to exit.
+    """
+
+    def __init__(self, count: int):
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        for number in range(count):
+            threading.Thread(target=self._work, name=f"wcokg-query-{number}", daemon=True).start()
+
+    def submit(self, func, *args) -> Future:
+        future: Future = Future()
+        self._calls.put((future, func, args))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, func, args = self._calls.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(func(*args))
+            except BaseException as err:  # noqa: BLE001 - handed to the waiting request
+                future.set_exception(err)
+
+    def stop(self, count: int) -> None:
+        for _ in range(count):
+            self._calls.put((None, None, None))
+
+
+class EmbeddedBackend(Backend):
+    """Queries on the local store, each on a daemon thread the request waits for."""
+
+    def __init__(self, settings: Settings, threads: int = 8, on_overrun: Callable[[], None] | None = None):
+        self.settings = settings
+        self.cache = ResultCache(settings.cache_size)
+        self.on_overrun = on_overrun
+        self._threads = threads
+        self._pool = _DaemonThreads(threads)
+        self._store: _ReadOnlyStore | None = None
+        self._opened_at: int | None = None
+        self._lock = threading.Lock()
+
+    def generation(self) -> int:
+        path = self.settings.store.with_name(self.settings.store.name + ".generation")
+        try:
+            return int(path.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _current_store(self) -> _ReadOnlyStore:
+        """The read-only handle, reopened when a write has happened since it was opened."""
+        generation = self.generation()
+        with self._lock:
+            if self._store is None or self._opened_at != generation:
+                try:
+                    self._store = _ReadOnlyStore(self.settings)
+                except OSError as err:  # FileNotFoundError included: no store yet
+                    raise BackendUnavailable(f"the store cannot be read: {err}") from None
+                self._opened_at = generation
+            return self._store
+
+    def query(self, request: QueryRequest) -> Answer:
+        timeout = self.settings.query_timeout
+        future = self._pool.submit(evaluate, self._current_store(), request, self.settings.max_rows)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            if not future.cancel():
+                log.warning("a query ran past %g s: %.200s", timeout, request.text)
+                if self.on_overrun is not None:
+                    self.on_overrun()
+            raise QueryTimeout(f"the query ran past the {timeout:g} s limit (WCOKG_QUERY_TIMEOUT) "
+                               "and was stopped") from None
+        except (QueryError, UpdateRefused, NotAcceptable, BackendUnavailable):
+            raise
+        except Exception as err:  # noqa: BLE001 - an evaluation error, told to the client
+            raise QueryFailed(f"the query failed: {err}") from None
+
+    def close(self) -> None:
+        self._pool.stop(self._threads)
+        with self._lock:
+            self._store = None
+
+
+# -- an existing SPARQL 1.1 server -------------------------------------------------------------
+
+#: What the remote server is asked for: formats pyoxigraph reads back, best first.
+_REMOTE_ACCEPT = ("application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+                  "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8")
+
+
+class RemoteBackend(Backend):
+    """Queries forwarded to WCOKG_ENDPOINT; `load()` writes to WCOKG_UPDATE_ENDPOINT.
+
+    The server's own default graph is not wco-kg's, so a query without a dataset names the
+    query graphs as its default graph. The list of graphs is re-read at most every
+    `graph_list_age` seconds: one round trip less per query.
+    """
+
+    graph_list_age = 2.0
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._graphs: tuple[float, list[str]] = (float("-inf"), [])
+
+    def query(self, request: QueryRequest) -> Answer:
+        own_dataset = screen(request.text)
+        default, named = request.default_graphs, request.named_graphs
+        if default is None and named is None and not own_dataset:
+            # The server's default graph is not ours: name the union of the query graphs.
+            named = tuple(self._graph_names())
+            default = tuple(query_graph_names(named, self.settings, request.inferred))
+        body, media_type = self._send(with_values(request.text, request.substitutions), default or (), named or ())
+        return encode(_parse_remote(body, media_type), request.formats, self.settings.max_rows)
+
+    def _graph_names(self) -> list[str]:
+        read_at, names = self._graphs
+        if time.monotonic() - read_at > self.graph_list_age:
+            body, media_type = self._send("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", (), ())
+            rows = _parse_remote(body, media_type)
+            names = sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+            self._graphs = (time.monotonic(), names)
+        return names
+
+    def _send(self, text: str, default_graphs: Iterable[str], named_graphs: Iterable[str]) -> tuple[bytes, str]:
+        """POST the query (the dataset can be long) and return the body and its media type."""
+        client = self._client(self.settings.endpoint)
+        client.setQuery(text)
+        client.addCustomHttpHeader("Accept", _REMOTE_ACCEPT)
+        for iri in default_graphs:
+            client.addParameter("default-graph-uri", iri)
+        for iri in named_graphs:
+            client.addParameter("named-graph-uri", iri)
+        response = self._call(client).response
+        return response.read(), response.headers.get_content_type()
+
+    def _client(self, url: str | None) -> SPARQLWrapper:
+        if not url:
+            raise BackendUnavailable("no SPARQL server configured (WCOKG_ENDPOINT / WCOKG_UPDATE_ENDPOINT)")
+        client = SPARQLWrapper(url)
+        client.setMethod(POST)
+        client.setOnlyConneg(True)
+        client.setTimeout(max(1, round(self.settings.query_timeout)))
+        return client
+
+    def _call(self, client: SPARQLWrapper):
+        """Run the request, turning transport failures into the endpoint's errors."""
+        where = client.endpoint
+        try:
+            return client.query()
+        except QueryBadFormed as err:
+            raise QueryError(f"the SPARQL server rejected the query: {_remote_message(err)}") from None
+        except SPARQLWrapperException as err:
+            raise BackendUnavailable(f"the SPARQL server at {where} failed: {_remote_message(err)}") from None
+        except urllib.error.HTTPError as err:
+            if err.code in (503, 504):
+                raise QueryTimeout(f"the SPARQL server at {where} gave up on the query (HTTP {err.code})") from None
+            raise BackendUnavailable(f"the SPARQL server at {where} answered HTTP {err.code}") from None
+        except (TimeoutError, socket.timeout):
+            raise QueryTimeout(f"the SPARQL server at {where} did not answer within "
+                               f"{self.settings.query_timeout:g} s (WCOKG_QUERY_TIMEOUT)") from None
+        except urllib.error.URLError as err:
+            if isinstance(err.reason, (TimeoutError, socket.timeout)):
+                raise QueryTimeout(f"the SPARQL server at {where} did not answer within "
+                                   f"{self.settings.query_timeout:g} s (WCOKG_QUERY_TIMEOUT)") from None
+            raise BackendUnavailable(f"the SPARQL server at {where} is unreachable: {err.reason}") from None
+        except OSError as err:
+            raise BackendUnavailable(f"the SPARQL server at {where} is unreachable: {err}") from None
+
+    def load(self, graphs: Mapping[ox.NamedNode, Iterable[ox.Quad | ox.Triple]]) -> None:
+        """Make the remote graphs under <BASE>graph/ exactly `graphs`: replace each, drop the rest.
+
+        One request, sent as the body: a SPARQL 1.1 server applies it all or nothing. The
+        data goes in one INSERT DATA so that a blank node shared by two graphs stays one node.
+        """
+        keep = ", ".join(str(g) for g in graphs) or "<urn:nothing>"
+        parts = [f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                 f"FILTER(STRSTARTS(STR(?g), \"{self.settings.base}graph/\") && ?g NOT IN ({keep})) }}"]
+        parts += [f"DROP SILENT GRAPH {graph}" for graph in graphs]
+        blocks = []
+        for graph, triples in graphs.items():
+            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+            blocks.append(f"GRAPH {graph} {{\n{body}\n}}")
+        parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        self._update(" ;\n".join(parts))
+
+    def _update(self, text: str) -> None:
+        client = self._client(self.settings.update_endpoint)
+        client.setRequestMethod(POSTDIRECTLY)
+        client.setTimeout(max(60, round(self.settings.query_timeout)))
+        client.setQuery(text)
+        self._call(client)
+
+
+def _remote_message(err: SPARQLWrapperException) -> str:
+    """The server's own words: SPARQLWrapper keeps the response body only as a repr in its message."""
+    text = str(err)
+    _, found, response = text.partition("Response:\n")
+    if found:
+        try:
+            return ast.literal_eval(response).decode("utf-8", "replace").strip()
+        except (ValueError, SyntaxError, AttributeError):
+            pass
+    return text
+
+
+def _parse_remote(body: bytes, media_type: str):
+    """A remote answer as pyoxigraph objects: solutions, a boolean, or triples."""
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    if results_format is not None:
+        return ox.parse_query_results(body, format=results_format)
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    if rdf_format is None:
+        raise BackendUnavailable(f"the SPARQL server answered {media_type}, which wco-kg cannot read")
+    return [quad.triple for quad in ox.parse(body, format=rdf_format)]
+
+
+def open_backend(settings: Settings, threads: int = 8, on_overrun: Callable[[], None] | None = None) -> Backend:
+    """The remote server when WCOKG_ENDPOINT is set, else the embedded store."""
+    if settings.endpoint:
+        return RemoteBackend(settings)
+    return EmbeddedBackend(settings, threads, on_overrun)

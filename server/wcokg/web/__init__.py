@@ -1,0 +1,163 @@
+"""The web application: one Flask app, one blueprint per concern.
+
+    endpoint       /sparql (SPARQL 1.1 Protocol), /healthz, the query UI
+    api            /api/queries (the named queries of queries/), /openapi.json
+    submissions    /validate, /submissions (data updates, validated before they go in)
+    linked_data    /<path> (every IRI under the base, content-negotiated), /ontology, /shapes,
+                   /.well-known/void, /context.jsonld, /dumps/
+    (more blueprints are added to BLUEPRINTS as features land)
+
+Every blueprint reaches the shared state through `context()`: the settings and the one
+query backend (embedded store or remote SPARQL server) the app was created with. Blueprints
+pick formats with `negotiate()` and let errors of `ERROR_STATUS` through: the app answers
+every error the same way, as JSON or plain text with a message (`error_response()`).
+`serve()` runs the app under gunicorn.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..backends import (Backend, BackendUnavailable, NotAcceptable, QueryFailed, QueryTimeout, UpdateRefused,
+                        open_backend)
+from ..config import Settings
+from ..rdf_io import InputError
+from ..sparql import QueryError
+
+#: Modules of this package that define a `blueprint`; registered in this order.
+BLUEPRINTS = (
+    "endpoint",
+    "api",
+    "ui",
+    "submissions",
+    "linked_data",
+)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    backend: Backend
+
+
+def context() -> Context:
+    """The settings and backend of the running app."""
+    return current_app.extensions["wcokg"]
+
+
+# -- content negotiation -----------------------------------------------------------------------
+
+def negotiate(offers: Mapping[str, str | Sequence[str]], default: str) -> str | None:
+    """The name of the format the client wants among `offers` (name -> its media types).
+
+    A `format` parameter (a name or a media type) wins over the Accept header; Accept is
+    read with its q-values; no preference gives `default`. None: nothing offered is acceptable.
+    """
+    types = {name: [media] if isinstance(media, str) else list(media) for name, media in offers.items()}
+    asked = request.values.get("format")
+    if asked:
+        asked = asked.strip().lower()
+        return next((name for name, media in types.items() if asked == name or asked in media), None)
+    if not request.accept_mimetypes:
+        return default
+    # On a tie (*/* included) werkzeug keeps the first candidate: the default's types go first.
+    candidates = types.get(default, []) + [m for name, media in types.items() if name != default for m in media]
+    best = request.accept_mimetypes.best_match(candidates)
+    return next((name for name, media in types.items() if best in media), None) if best else None
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+#: Exceptions a blueprint may let through, and the HTTP status each is answered with.
+ERROR_STATUS: dict[type[Exception], int] = {
+    QueryError: 400,
+    InputError: 400,
+    UpdateRefused: 403,
+    NotAcceptable: 406,
+    QueryFailed: 500,
+    BackendUnavailable: 502,
+    QueryTimeout: 503,
+}
+
+
+def error_response(status: int, message: str) -> Response:
+    """An error as JSON {"status", "error"} when the client prefers JSON, else as plain text."""
+    if request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json":
+        response = jsonify(status=status, error=message)
+    else:
+        response = Response(message.rstrip("\n") + "\n", mimetype="text/plain")
+    response.status_code = status
+    return response
+
+
+def _known_error(err: Exception) -> Response:
+    status = next(code for kind, code in ERROR_STATUS.items() if isinstance(err, kind))
+    return error_response(status, str(err))
+
+
+def _http_error(err: HTTPException) -> Response:
+    response = error_response(err.code or 500, err.description or err.name)
+    for name, value in err.get_headers():  # Allow on 405, Retry-After, ...
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+def create_app(settings: Settings | None = None, backend: Backend | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.extensions["wcokg"] = Context(settings, backend or open_backend(settings))
+    for kind in ERROR_STATUS:
+        app.register_error_handler(kind, _known_error)
+    app.register_error_handler(HTTPException, _http_error)
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").blueprint)
+    return app
+
+
+#: Request threads per server process; queries run on as many threads of their own.
+THREADS = 8
+
+
+def _retire_worker() -> None:
+    """Ask this gunicorn worker to finish its requests and exit, ending a query that overran.
+
+    gunicorn starts a fresh worker in its place; the others go on serving meanwhile.
+    """
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
+    """Serve the app with gunicorn: `workers` processes of THREADS threads each."""
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers or settings.workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        # A retiring worker finishes its other requests, at most this long.
+        "graceful_timeout": max(10, round(settings.query_timeout)),
+        "proc_name": "wcokg",
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for name, value in options.items():
+                self.cfg.set(name, value)
+
+        def load(self):
+            # Called in each worker after the fork: each opens its own read-only store handle.
+            return create_app(settings, open_backend(settings, THREADS, on_overrun=_retire_worker))
+
+    Server().run()
+    return 0

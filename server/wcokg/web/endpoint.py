@@ -1,0 +1,174 @@
+"""/sparql: the SPARQL 1.1 Protocol for queries, read-only; and /healthz.
+
+    GET  /sparql?query=...                     query in the URL
+    POST /sparql  (application/x-www-form-urlencoded, query=...)
+    POST /sparql  (application/sparql-query, the query as the body)
+    GET  /sparql                               the SPARQL Service Description
+
+default-graph-uri / named-graph-uri name the dataset; without them the default graph is the
+union of the data graphs, with the inferred triples unless `inference=false`. The result
+format follows `format` (a name or media type) or else Accept. Answers carry an ETag, and a
+request whose If-None-Match matches is answered 304 without running the query again.
+"""
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ..backends import Formats, NotAcceptable, QueryRequest, UpdateRefused
+from ..sparql import GRAPH_FORMATS
+from . import context, negotiate
+
+blueprint = Blueprint("endpoint", __name__)
+
+#: Format name -> the media types that ask for it (the first is the one answered with).
+SOLUTION_OFFERS = {
+    "json": ("application/sparql-results+json", "application/json"),
+    "xml": ("application/sparql-results+xml", "application/xml", "text/xml"),
+    "csv": ("text/csv",),
+    "tsv": ("text/tab-separated-values",),
+}
+GRAPH_OFFERS = {
+    "turtle": ("text/turtle", "application/x-turtle"),
+    "nt": ("application/n-triples", "text/plain"),
+    "jsonld": ("application/ld+json", "application/json"),
+    "xml": ("application/rdf+xml", "application/xml", "text/xml"),
+    # Other names for the same formats, for the format parameter.
+    "rdfxml": ("application/rdf+xml",),
+    "ttl": ("text/turtle",),
+}
+_ACCEPTED_CHARSETS = {"utf-8", "utf8", "us-ascii"}
+_NO = {"false", "0", "no", "off"}
+_YES = {"true", "1", "yes", "on"}
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+_W3C_FORMATS = {
+    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF_XML",
+}
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@blueprint.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    if request.method == "OPTIONS":
+        return _cors(Response(status=204, headers={"Allow": "GET, POST, OPTIONS"}))
+    text = _query_text()
+    if text is None:
+        return _cors(service_description())
+    default_graphs, named_graphs = _iris("default-graph-uri"), _iris("named-graph-uri")
+    if default_graphs is not None or named_graphs is not None:
+        # A protocol dataset is exactly what it names: a part left out is empty.
+        default_graphs, named_graphs = default_graphs or (), named_graphs or ()
+    query = QueryRequest(
+        text,
+        Formats(negotiate(SOLUTION_OFFERS, "json"), negotiate(GRAPH_OFFERS, "turtle")),
+        inferred=_inference(),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        base_iri=request.base_url,
+    )
+    answer, etag = context().backend.answer(query)
+    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+        response = Response(status=304)
+    else:
+        response = Response(answer.body, mimetype=answer.media_type)
+        if answer.truncated_at is not None:
+            response.headers["X-Result-Truncated"] = str(answer.truncated_at)
+    if etag is not None:
+        response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept"
+    return _cors(response)
+
+
+def _query_text() -> str | None:
+    """The query of the request, or None when it asks for the service description."""
+    if request.method == "GET":
+        if "update" in request.args:
+            raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
+        return _single(request.args.getlist("query"))
+    media_type = request.mimetype
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if media_type == "application/sparql-update" or (
+            media_type == "application/x-www-form-urlencoded" and "update" in request.form):
+        raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
+    if charset not in _ACCEPTED_CHARSETS:
+        raise UnsupportedMediaType(f"charset={charset}: queries must be sent in UTF-8")
+    if media_type == "application/x-www-form-urlencoded":
+        text = _single(request.form.getlist("query"))
+        if text is None:
+            raise BadRequest("the form has no 'query' field")
+        return text
+    if media_type == "application/sparql-query":
+        try:
+            return request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise BadRequest(f"the query is not UTF-8 (byte {err.start})") from None
+    raise UnsupportedMediaType(
+        f"Content-Type {media_type or '(none)'} is not a query: send application/sparql-query "
+        "or application/x-www-form-urlencoded with a 'query' field")
+
+
+def _single(values: list[str]) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"{len(values)} queries in one request; send one 'query' parameter")
+    return values[0] if values else None
+
+
+def _iris(name: str) -> tuple[str, ...] | None:
+    values = request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else [])
+    return tuple(values) if values else None
+
+
+def _inference() -> bool:
+    value = (request.values.get("inference") or "true").strip().lower()
+    if value not in _NO | _YES:
+        raise BadRequest(f"inference={value!r}: expected true or false")
+    return value in _YES
+
+
+def _cors(response: Response) -> Response:
+    if request.method in ("GET", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Truncated"
+    return response
+
+
+def service_description() -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in the negotiated RDF format."""
+    fmt = negotiate(GRAPH_OFFERS, "turtle")
+    if fmt is None:
+        raise NotAcceptable("no acceptable format for the service description; this endpoint offers "
+                            + ", ".join(media for media, _ in GRAPH_FORMATS.values()))
+    ctx = context()
+    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [
+        ox.Triple(service, a, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(request.base_url)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, a, sd("Graph")),
+    ]
+    triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(f"http://www.w3.org/ns/formats/{name}"))
+                for name in _W3C_FORMATS.values()]
+    for iri in ctx.backend.named_graphs():
+        graph = ox.BlankNode()
+        triples += [ox.Triple(dataset, sd("namedGraph"), graph), ox.Triple(graph, sd("name"), ox.NamedNode(iri))]
+    media_type, oxfmt = GRAPH_FORMATS[fmt]
+    return Response(ox.serialize(triples, format=oxfmt, prefixes={"sd": SD}), mimetype=media_type)
+
+
+@blueprint.route("/healthz")
+def healthz() -> Response:
+    """200 once queries can be answered (the store is open or the SPARQL server answers)."""
+    try:
+        context().backend.health()
+    except Exception as err:  # noqa: BLE001 - any failure means not healthy; say why
+        return Response(f"unavailable: {err}\n", status=503, mimetype="text/plain")
+    return Response("ok\n", mimetype="text/plain")

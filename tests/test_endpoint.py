@@ -1,0 +1,339 @@
+"""/sparql over real HTTP (gunicorn on 127.0.0.1), with SPARQLWrapper and rdflib as clients.
+
+Every test runs twice: on the embedded store, and on a real Oxigraph server the endpoint
+forwards to (the remote backend).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
+
+from conftest import ROOT
+
+BASE = "https://w3id.org/wcokg/"
+COUNCIL = f"{BASE}body/Council"
+LABELS = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+          f"SELECT ?label WHERE {{ <{COUNCIL}> rdfs:label ?label }} ORDER BY ?label")
+DESCRIBE_COUNCIL = f"CONSTRUCT WHERE {{ <{COUNCIL}> ?p ?o }}"
+#: Runs for ever on any non-trivial store: a cross product of every triple, three times.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+MAX_ROWS = 50
+TIMEOUT = 3
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_wcokg(store: Path, env: dict | None = None) -> tuple[str, subprocess.Popen]:
+    """`wcokg serve` on a free port; returns its base URL once /healthz answers 200."""
+    port = free_port()
+    exe = shutil.which("wcokg", path=str(Path(sys.executable).parent)) or "wcokg"
+    process = subprocess.Popen(
+        [exe, "serve", "--store", str(store), "--port", str(port), "--workers", "2"], cwd=ROOT,
+        env={**os.environ, "WCOKG_QUERY_TIMEOUT": str(TIMEOUT), "WCOKG_MAX_ROWS": str(MAX_ROWS), **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz", process)
+    except RuntimeError:
+        stop(process)
+        raise
+    return base, process
+
+
+def start_oxigraph(location: Path, port: int | None = None) -> tuple[str, subprocess.Popen]:
+    """A real Oxigraph server (PyPI `oxigraph`); returns its base URL once it answers."""
+    port = port or free_port()
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
+    process = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/query?query=ASK%7B%7D", process)
+    return base, process
+
+
+def load_into(oxigraph: str, settings) -> None:
+    """Mirror a built store into the Oxigraph server, as `wcokg build --update-endpoint` does."""
+    from wcokg.cli import _load_remote
+
+    assert _load_remote(settings, f"{oxigraph}/update") == 0
+
+
+@pytest.fixture(scope="session")
+def embedded(built):
+    base, process = start_wcokg(built.store)
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph(built, tmp_path_factory):
+    base, process = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    load_into(base, built)
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def remote(built, oxigraph):
+    base, process = start_wcokg(built.store, {"WCOKG_ENDPOINT": f"{oxigraph}/query"})
+    yield base
+    stop(process)
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def endpoint(request) -> str:
+    """The /sparql URL of a running server, on each backend in turn."""
+    return request.getfixturevalue(request.param) + "/sparql"
+
+
+# -- clients -----------------------------------------------------------------------------------
+
+def fetch(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+    """(status, headers, body) of one HTTP exchange, errors included."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def get(endpoint: str, query: str, headers: dict | None = None, **params):
+    return fetch(f"{endpoint}?{urllib.parse.urlencode({'query': query, **params})}", headers=headers)
+
+
+def label_rows(body: bytes, media_type: str) -> list[str]:
+    if media_type == "text/csv":  # lossy: pyoxigraph does not read it back
+        return [row["label"] for row in csv.DictReader(io.StringIO(body.decode()))]
+    fmt = ox.QueryResultsFormat.from_media_type(media_type)
+    return [row["label"].value for row in ox.parse_query_results(body, fmt)]
+
+
+# -- the protocol ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["GET", URLENCODED, POSTDIRECTLY])
+def test_sparqlwrapper_queries_with_each_method(endpoint, method):
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(LABELS)
+    client.setReturnFormat(JSON)
+    if method != "GET":
+        client.setMethod(POST)
+        client.setRequestMethod(method)
+    bindings = client.queryAndConvert()["results"]["bindings"]
+    assert [(b["label"]["value"], b["label"]["xml:lang"]) for b in bindings] == [("Conseil", "fr"), ("Council", "en")]
+
+
+def test_rdflib_sparqlstore_reads_the_graph(endpoint):
+    graph = rdflib.Graph(SPARQLStore(endpoint, returnFormat="xml"))
+    labels = {str(o) for o in graph.objects(rdflib.URIRef(COUNCIL), rdflib.RDFS.label)}
+    assert labels == {"Council", "Conseil"}
+
+
+@pytest.mark.parametrize("fmt, media_type", [
+    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_select_formats_by_accept_and_by_parameter(endpoint, fmt, media_type):
+    for status, headers, body in (get(endpoint, LABELS, {"Accept": media_type}), get(endpoint, LABELS, format=fmt)):
+        assert status == 200, body
+        assert headers.get_content_type() == media_type
+        assert label_rows(body, media_type) == ["Conseil", "Council"]
+
+
+@pytest.mark.parametrize("fmt, media_type, rdflib_format", [
+    ("turtle", "text/turtle", "turtle"), ("nt", "application/n-triples", "nt"),
+    ("jsonld", "application/ld+json", "json-ld"), ("rdfxml", "application/rdf+xml", "xml")])
+def test_construct_formats_by_accept_and_by_parameter(endpoint, fmt, media_type, rdflib_format):
+    _, _, reference = get(endpoint, DESCRIBE_COUNCIL, format="nt")
+    expected = rdflib.Graph().parse(data=reference, format="nt")
+    assert len(expected) > 5
+    for status, headers, body in (get(endpoint, DESCRIBE_COUNCIL, {"Accept": media_type}),
+                                  get(endpoint, DESCRIBE_COUNCIL, format=fmt)):
+        assert status == 200, body
+        assert headers.get_content_type() == media_type
+        assert rdflib.Graph().parse(data=body, format=rdflib_format).isomorphic(expected)
+
+
+def test_accept_q_values_pick_the_preferred_format(endpoint):
+    status, headers, body = get(endpoint, LABELS, {"Accept": "text/csv;q=0.5, text/tab-separated-values;q=0.9, */*;q=0.1"})
+    assert (status, headers.get_content_type()) == (200, "text/tab-separated-values")
+    status, headers, _ = get(endpoint, DESCRIBE_COUNCIL, {"Accept": "application/rdf+xml;q=0.2, application/n-triples"})
+    assert (status, headers.get_content_type()) == (200, "application/n-triples")
+    status, headers, _ = get(endpoint, LABELS, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert (status, headers.get_content_type()) == (200, "application/sparql-results+json")
+
+
+def test_no_acceptable_format_is_406(endpoint):
+    status, _, body = get(endpoint, LABELS, {"Accept": "image/png"})
+    assert status == 406 and b"application/sparql-results+json" in body
+    status, _, body = get(endpoint, DESCRIBE_COUNCIL, format="csv")
+    assert status == 406 and b"CONSTRUCT" in body
+
+
+def test_malformed_query_is_400_with_the_position(endpoint):
+    status, _, body = get(endpoint, "SELECT * WHERE { ?s ?p }")
+    assert status == 400
+    assert re.search(rb"error at 1:2\d: expected", body), body
+    status, _, body = get(endpoint, "SELECT * WHERE { ?s ?p }", {"Accept": "application/json"})
+    assert status == 400 and re.search(r"error at 1:2\d", json.loads(body)["error"])
+
+
+@pytest.mark.parametrize("how", ["get", "form", "direct", "query"])
+def test_updates_are_refused(endpoint, how):
+    update = f"INSERT DATA {{ <{COUNCIL}> <urn:p> 1 }}"
+    if how == "get":
+        status, _, body = fetch(f"{endpoint}?{urllib.parse.urlencode({'update': update})}")
+    elif how == "form":
+        status, _, body = fetch(endpoint, urllib.parse.urlencode({"update": update}).encode(),
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+    elif how == "direct":
+        status, _, body = fetch(endpoint, update.encode(), {"Content-Type": "application/sparql-update"})
+    else:
+        status, _, body = get(endpoint, update)
+    assert status == 403 and b"read-only" in body
+    _, _, after = get(endpoint, f"ASK {{ <{COUNCIL}> <urn:p> 1 }}", format="json")
+    assert json.loads(after)["boolean"] is False
+
+
+def test_protocol_errors_are_4xx(endpoint):
+    assert fetch(endpoint, b"ASK {}", {"Content-Type": "text/plain"})[0] == 415
+    assert fetch(endpoint, b"ASK {}", {"Content-Type": "application/sparql-query; charset=UTF-16"})[0] == 415
+    assert fetch(f"{endpoint}?query=ASK%7B%7D&query=ASK%7B%7D")[0] == 400
+    status, headers, _ = fetch(f"{endpoint}?query=ASK%7B%7D", method="PUT")
+    assert status == 405 and "GET" in headers["Allow"]
+    assert get(endpoint, "ASK {}", inference="perhaps")[0] == 400
+
+
+def test_service_description(endpoint):
+    status, headers, body = fetch(endpoint, headers={"Accept": "text/turtle"})
+    assert status == 200 and headers.get_content_type() == "text/turtle"
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    service = graph.value(None, rdflib.RDF.type, sd.Service)
+    assert graph.value(service, sd.endpoint) == rdflib.URIRef(endpoint)
+    assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
+    names = set(graph.objects(None, sd.name))
+    assert rdflib.URIRef(f"{BASE}graph/ontology") in names
+
+
+def test_protocol_dataset_selects_graphs(endpoint):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    ontology = f"{BASE}graph/ontology"
+
+    def number(status_headers_body):
+        status, _, body = status_headers_body
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    in_ontology = number(get(endpoint, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ontology}> {{ ?s ?p ?o }} }}"))
+    assert 0 < in_ontology < number(get(endpoint, count))
+    assert number(get(endpoint, count, **{"default-graph-uri": ontology})) == in_ontology
+    named_only = get(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": ontology})
+    assert number(named_only) == in_ontology
+    assert number(get(endpoint, count, **{"named-graph-uri": ontology})) == 0  # the default graph is then empty
+
+
+def test_inference_is_on_unless_the_request_says_false(endpoint):
+    # A triple only the inferred graph holds.
+    only_inferred = (f"SELECT ?s ?p ?o WHERE {{ GRAPH <{BASE}graph/inferred> {{ ?s ?p ?o FILTER(isIRI(?o)) }} "
+                     f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{BASE}graph/inferred>) }} }} LIMIT 1")
+    _, _, body = get(endpoint, only_inferred, format="json")
+    row = json.loads(body)["results"]["bindings"][0]
+    ask = f"ASK {{ <{row['s']['value']}> <{row['p']['value']}> <{row['o']['value']}> }}"
+    assert json.loads(get(endpoint, ask)[2])["boolean"] is True
+    assert json.loads(get(endpoint, ask, inference="false")[2])["boolean"] is False
+
+
+def test_rows_are_limited(endpoint):
+    status, headers, body = get(endpoint, "SELECT * WHERE { ?s ?p ?o }", format="csv")
+    assert status == 200
+    assert len(list(csv.reader(io.StringIO(body.decode())))) == MAX_ROWS + 1
+    assert headers["X-Result-Truncated"] == str(MAX_ROWS)
+    status, headers, body = get(endpoint, "CONSTRUCT WHERE { ?s ?p ?o }", format="nt")
+    assert len(body.decode().splitlines()) == MAX_ROWS and headers["X-Result-Truncated"] == str(MAX_ROWS)
+
+
+def test_cors_on_get(endpoint):
+    _, headers, _ = get(endpoint, "ASK {}")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_healthz(endpoint):
+    assert fetch(endpoint.replace("/sparql", "/healthz"))[0] == 200
+
+
+def test_a_query_past_its_limit_is_stopped_and_others_are_served(endpoint):
+    outcome = {}
+
+    def endless():
+        outcome["endless"] = get(endpoint, ENDLESS)
+
+    started = time.monotonic()
+    thread = threading.Thread(target=endless)
+    thread.start()
+    time.sleep(0.5)
+    quick_started = time.monotonic()
+    status, _, _ = get(endpoint, LABELS)
+    quick = time.monotonic() - quick_started
+    thread.join(60)
+    status_endless, _, body = outcome["endless"]
+    assert status == 200 and quick < TIMEOUT
+    assert status_endless == 503 and b"WCOKG_QUERY_TIMEOUT" in body
+    assert time.monotonic() - started < TIMEOUT + 5
+    assert get(endpoint, LABELS)[0] == 200
+
+
+def test_etag_and_if_none_match(embedded):
+    endpoint = embedded + "/sparql"
+    status, headers, body = get(endpoint, LABELS)
+    assert status == 200 and headers["ETag"]
+    status, again, body = get(endpoint, LABELS, {"If-None-Match": headers["ETag"]})
+    assert status == 304 and body == b"" and again["ETag"] == headers["ETag"]
+    assert get(endpoint, LABELS, format="csv")[1]["ETag"] != headers["ETag"]
+    assert get(endpoint, LABELS, {"If-None-Match": '"0-stale"'})[0] == 200
