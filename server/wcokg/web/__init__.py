@@ -19,12 +19,12 @@ import importlib
 import os
 import signal
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..backends import (Backend, BackendUnavailable, NotAcceptable, QueryFailed, QueryTimeout, UpdateRefused,
+from ..backends import (Answer, Backend, BackendUnavailable, NotAcceptable, QueryFailed, QueryTimeout, UpdateRefused,
                         open_backend)
 from ..config import Settings
 from ..rdf_io import InputError
@@ -84,6 +84,21 @@ ERROR_STATUS: dict[type[Exception], int] = {
     BackendUnavailable: 502,
     QueryTimeout: 503,
 }
+
+
+def answer_response(answer: Answer, etag: str | None, render: Callable[[Answer], Response] | None = None) -> Response:
+    """The HTTP response for a query answer: 304 when If-None-Match holds its ETag, else the
+    answer as the backend wrote it (or as `render` turns it into a response)."""
+    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+        response = Response(status=304)
+    else:
+        response = render(answer) if render else Response(answer.body, mimetype=answer.media_type)
+    if answer.truncated_at is not None:
+        response.headers["X-Result-Truncated"] = str(answer.truncated_at)
+    if etag is not None:
+        response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 def error_response(status: int, message: str) -> Response:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import queries
 from ..backends import Formats, QueryRequest
-from . import context, error_response, negotiate
+from . import answer_response, context, error_response, negotiate
 
 blueprint = Blueprint("api", __name__)
 
@@ -84,19 +84,8 @@ def run_query(name: str) -> Response:
         return error_response(406, f"no acceptable format; this API offers {', '.join(m[0] for m in OFFERS.values())}")
     job = QueryRequest(queries.text_for(query, settings), Formats(_BACKEND_FORMAT[fmt], None),
                        substitutions=tuple((variable.value, term) for variable, term in bound.items()))
-    answer, etag = context().backend.answer(job)
-    if etag is not None and etag in request.headers.get("If-None-Match", ""):
-        response = Response(status=304)
-    elif fmt == "json":
-        response = jsonify(_rows(query, answer.body, answer.truncated_at))
-    else:
-        response = Response(answer.body, mimetype=answer.media_type)
-    if answer.truncated_at is not None:
-        response.headers["X-Result-Truncated"] = str(answer.truncated_at)
-    if etag is not None:
-        response.headers["ETag"] = etag
-    response.headers["Vary"] = "Accept"
-    return response
+    render = (lambda answer: jsonify(_rows(query, answer.body, answer.truncated_at))) if fmt == "json" else None
+    return answer_response(*context().backend.answer(job), render)
 
 
 def _rows(query: queries.NamedQuery, sparql_json: bytes, truncated_at: int | None) -> dict:

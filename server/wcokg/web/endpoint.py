@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..backends import Formats, NotAcceptable, QueryRequest, UpdateRefused
 from ..sparql import GRAPH_FORMATS
-from . import context, negotiate
+from . import answer_response, context, negotiate
 
 blueprint = Blueprint("endpoint", __name__)
 
@@ -69,17 +69,7 @@ def sparql() -> Response:
         named_graphs=named_graphs,
         base_iri=request.base_url,
     )
-    answer, etag = context().backend.answer(query)
-    if etag is not None and etag in request.headers.get("If-None-Match", ""):
-        response = Response(status=304)
-    else:
-        response = Response(answer.body, mimetype=answer.media_type)
-        if answer.truncated_at is not None:
-            response.headers["X-Result-Truncated"] = str(answer.truncated_at)
-    if etag is not None:
-        response.headers["ETag"] = etag
-    response.headers["Vary"] = "Accept"
-    return _cors(response)
+    return _cors(answer_response(*context().backend.answer(query)))
 
 
 def _query_text() -> str | None:
