@@ -4,27 +4,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 from openapi_spec_validator import validate
-from werkzeug.serving import make_server
 
+from servers import serving
 from wcokg.web import create_app
 
 
 @pytest.fixture(scope="module")
 def server(built):
-    app = create_app(built)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
-    app.extensions["wcokg"].backend.close()
+    with serving(create_app(built)) as url:
+        yield url
 
 
 def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:

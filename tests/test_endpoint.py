@@ -8,12 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -27,7 +23,8 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
 
-from conftest import ROOT
+import servers
+from servers import start_oxigraph, stop
 
 BASE = "https://w3id.org/wcokg/"
 COUNCIL = f"{BASE}body/Council"
@@ -42,60 +39,9 @@ TIMEOUT = 3
 
 # -- servers ---------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def start_wcokg(store: Path, env: dict | None = None) -> tuple[str, subprocess.Popen]:
-    """`wcokg serve` on a free port; returns its base URL once /healthz answers 200."""
-    port = free_port()
-    exe = shutil.which("wcokg", path=str(Path(sys.executable).parent)) or "wcokg"
-    process = subprocess.Popen(
-        [exe, "serve", "--store", str(store), "--port", str(port), "--workers", "2"], cwd=ROOT,
-        env={**os.environ, "WCOKG_QUERY_TIMEOUT": str(TIMEOUT), "WCOKG_MAX_ROWS": str(MAX_ROWS), **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/healthz", process)
-    except RuntimeError:
-        stop(process)
-        raise
-    return base, process
-
-
-def start_oxigraph(location: Path, port: int | None = None) -> tuple[str, subprocess.Popen]:
-    """A real Oxigraph server (PyPI `oxigraph`); returns its base URL once it answers."""
-    port = port or free_port()
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
-    process = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/query?query=ASK%7B%7D", process)
-    return base, process
+    """`wcokg serve` with this file's small limits, so that they can be reached."""
+    return servers.start_wcokg(store, {"WCOKG_QUERY_TIMEOUT": str(TIMEOUT), "WCOKG_MAX_ROWS": str(MAX_ROWS), **(env or {})})
 
 
 def load_into(oxigraph: str, settings) -> None:

@@ -6,11 +6,7 @@ import csv
 import gzip
 import hashlib
 import http.server
-import shutil
-import socket
-import subprocess
 import threading
-import time
 import urllib.parse
 import urllib.request
 
@@ -21,6 +17,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from conftest import ROOT, wcokg
+from servers import start_oxigraph, stop
 from wcokg import export
 from wcokg import store as layout
 from wcokg.store import Store
@@ -279,34 +276,11 @@ def test_since_keeps_only_submissions_generated_after_the_date(fresh_settings):
 
 # -- push -----------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
-    exe = shutil.which("oxigraph")
-    if exe is None:
-        pytest.fail("the `oxigraph` command (PyPI oxigraph, in the test extra) is not installed")
-    port = free_port()
-    process = subprocess.Popen([exe, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("oxigraph serve did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    url, process = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield url
+    stop(process)
 
 
 def remote_graph(url: str, graph: str) -> rdflib.Graph:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import threading
 import urllib.error
 import urllib.request
 
@@ -12,7 +11,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from werkzeug.serving import make_server
+from servers import serving
 
 from conftest import ROOT
 from wcokg.web import create_app
@@ -30,12 +29,8 @@ RDF_FORMATS = {
 @pytest.fixture(scope="module")
 def server(built):
     """The app on 127.0.0.1, on a port of its own, serving the canonical base."""
-    httpd = make_server("127.0.0.1", 0, create_app(built), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(create_app(built)) as url:
+        yield url
 
 
 def get(url: str, accept: str = "*/*", language: str | None = None):

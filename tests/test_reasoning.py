@@ -4,7 +4,6 @@ from __future__ import annotations
 import rdflib
 from rdflib import OWL, RDF
 
-from wcokg import store as layout
 from wcokg.reasoning import to_rdflib
 from wcokg.store import Store
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 from conftest import wcokg
-from test_endpoint import LABELS, free_port, get, start_oxigraph, start_wcokg, stop
+from servers import free_port, start_oxigraph, stop
+from test_endpoint import LABELS, get, start_wcokg
 
 
 def graph_count(endpoint: str) -> int:

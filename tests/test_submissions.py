@@ -4,12 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from werkzeug.serving import make_server
+from servers import serving
 
 from wcokg import reasoning
 from wcokg import store as layout
@@ -184,12 +182,8 @@ def server(copy):
     from wcokg.web import create_app
 
     settings = replace(copy, write_token="s3cret", max_upload_bytes=20_000)
-    httpd = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", settings
-    httpd.shutdown()
-    thread.join()
+    with serving(create_app(settings)) as url:
+        yield url, settings
 
 
 def call(url, method="GET", body=None, headers=None):
@@ -236,14 +230,7 @@ def test_http_limits_and_writes_off_without_token(server, copy):
     assert status == 413
     from wcokg.web import create_app
 
-    httpd = make_server("127.0.0.1", 0, create_app(replace(copy, write_token=None)), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        status, _, body = call(f"http://127.0.0.1:{httpd.server_port}/submissions?name=a.ttl", "POST",
-                               (FIXTURES / "activity.ttl").read_bytes(),
+    with serving(create_app(replace(copy, write_token=None))) as url:
+        status, _, body = call(f"{url}/submissions?name=a.ttl", "POST", (FIXTURES / "activity.ttl").read_bytes(),
                                {"Authorization": "Bearer anything", "Content-Type": "text/turtle"})
         assert status == 403 and "WCOKG_WRITE_TOKEN" in body
-    finally:
-        httpd.shutdown()
-        thread.join()

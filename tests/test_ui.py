@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from test_endpoint import start_wcokg, stop
+from servers import start_wcokg, stop
 from wcokg.web.ui import YASGUI_BUILD, YASGUI_FILES, examples
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,8 +7,6 @@ every update); the tests that expect an update to be refused do.
 from __future__ import annotations
 
 import http.client
-import json
-import urllib.parse
 from dataclasses import replace
 
 import pyoxigraph as ox
@@ -16,7 +14,7 @@ import pytest
 import rdflib
 
 from conftest import W3C, need_shared
-from test_endpoint import start_wcokg, stop
+from servers import start_wcokg, stop
 from wcokg.store import Store
 
 PROTOCOL = W3C / "sparql" / "sparql11" / "protocol"

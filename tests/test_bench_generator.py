@@ -1,0 +1,42 @@
+"""The benchmark's synthetic data: shaped like the curated graph, and the same for the same seed."""
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench import generator
+from wcokg.validation import validate_files
+
+
+def _triples(texts: dict[str, str]) -> int:
+    return sum(len(list(ox.parse(text, format=ox.RdfFormat.TURTLE))) for text in texts.values())
+
+
+def test_10k_conforms_to_the_shapes(settings, tmp_path: Path):
+    count = generator.write(tmp_path, generator.SCALES["10k"], seed=0)
+    report = validate_files(sorted(tmp_path.glob("*.ttl")), settings)
+    assert report.conforms, [(r.focus, r.path, r.message("en")) for r in report.violations[:5]]
+    assert report.results == [], "synthetic data should not even raise warnings"
+    assert 9_000 <= count <= 11_000
+
+
+def test_counts_are_exact_and_the_seed_decides():
+    texts, count = generator.generate(generator.SCALES["10k"], seed=0)
+    assert _triples(texts) == count
+    again, _ = generator.generate(generator.SCALES["10k"], seed=0)
+    other, _ = generator.generate(generator.SCALES["10k"], seed=1)
+    assert again == texts
+    assert other != texts
+
+
+def test_submission_points_at_the_reference_graph(settings, tmp_path: Path):
+    texts, _ = generator.generate(generator.SCALES["10k"], seed=0)
+    reference = tmp_path / "reference.ttl"
+    reference.write_text(texts["syn-s0-reference"], encoding="utf-8")
+    text, count = generator.submission(3, seed=7, reference_triples=generator.SCALES["10k"])
+    (tmp_path / "submission.ttl").write_text(text, encoding="utf-8")
+    assert _triples({"s": text}) == count
+    # Alone it names bodies, documents and instruments it does not describe; with the graph it conforms.
+    alone = validate_files([tmp_path / "submission.ttl"], settings)
+    assert not alone.conforms
+    together = validate_files([reference, tmp_path / "submission.ttl"], settings)
+    assert together.conforms, [(r.focus, r.path) for r in together.violations[:5]]
