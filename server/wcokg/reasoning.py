@@ -18,6 +18,7 @@ test_reasoning.py fails if that stops being true.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Iterable
 
 import owlrl
@@ -64,6 +65,12 @@ def to_oxigraph(term):
 
 def tbox_closure(ontology: Iterable[tuple]) -> set[tuple]:
     """owlrl's OWL-RL closure of the ontology triples, as oxigraph term tuples."""
+    return set(_closed(frozenset(ontology)))
+
+
+@lru_cache(maxsize=2)
+def _closed(ontology: frozenset) -> frozenset:
+    # owlrl takes seconds on the ontology, which rarely changes: a process closes it once.
     graph = rdflib.Graph()
     for s, p, o in ontology:
         graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
@@ -72,11 +79,11 @@ def tbox_closure(ontology: Iterable[tuple]) -> set[tuple]:
     if errors:
         messages = sorted(str(m) for e in errors for m in graph.objects(e, ERRNS.error))
         raise InconsistentOntology("; ".join(messages))
-    return {
+    return frozenset(
         (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
         for s, p, o in graph
         if not isinstance(s, rdflib.Literal) and not (p == OWL.sameAs and s == o)
-    }
+    )
 
 
 class InconsistentOntology(Exception):

@@ -84,18 +84,38 @@ class Store:
                        drop: Iterable[ox.NamedNode] = ()) -> None:
         """Replace the given graphs and drop others, all in one transaction.
 
-        One SPARQL update is one transaction in Oxigraph: a failure, or the process being
-        killed, leaves the store exactly as it was before the call.
+        Either way below is one transaction in Oxigraph: a failure, or the process being
+        killed, leaves the store exactly as it was before the call. When every graph named is
+        empty (a first build), the quads go in by Store.extend, which skips parsing them again
+        as SPARQL text. Otherwise one SPARQL update writes only what changes in each graph: a
+        submission changes a few dozen inferred triples, not the tens of thousands there are.
         """
+        drop = list(drop)
+        new = {graph: {(t.subject, t.predicate, t.object) for t in triples} for graph, triples in contents.items()}
+        if not any(self._holds_quads(g) for g in [*drop, *new]):
+            quads = [ox.Quad(s, p, o, graph) for graph, triples in new.items() for s, p, o in triples]
+            if quads:
+                self._store.extend(quads)
+                self._bump_generation()
+            return
         parts = [f"DROP SILENT GRAPH {g}" for g in drop]
-        for graph, triples in contents.items():
-            parts.append(f"DROP SILENT GRAPH {graph}")
-            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+        for graph, triples in new.items():
+            old = {(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, graph)}
+            removed, added = old - triples, triples - old
+            # DELETE DATA takes no blank nodes: a graph that loses some is written whole again.
+            if not triples or any(isinstance(t, ox.BlankNode) for triple in removed for t in triple):
+                parts.append(f"DROP SILENT GRAPH {graph}")
+                removed, added = set(), triples
+            if removed:
+                parts.append(f"DELETE DATA {{ GRAPH {graph} {{\n{_ntriples(removed)}\n}} }}")
+            if added:
+                parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{_ntriples(added)}\n}} }}")
         if parts:
             self._store.update(" ;\n".join(parts))
             self._bump_generation()
+
+    def _holds_quads(self, graph: ox.NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
 
     # -- generation: a counter every write bumps --------------------------------------------
 
@@ -122,3 +142,7 @@ class Store:
     def close(self) -> None:
         # pyoxigraph closes the database when the object is collected; drop our reference.
         self._store = None
+
+
+def _ntriples(triples: Iterable[tuple]) -> str:
+    return "\n".join(f"{s} {p} {o} ." for s, p, o in triples)

@@ -1,0 +1,249 @@
+"""The benchmark: wco-kg's endpoint against Oxigraph server and rdflib-endpoint, over the same data.
+
+    python -m bench.run            # 10k, 100k and 1M triples (make bench)
+    python -m bench.run --quick    # 10k and 100k, short runs, under 3 minutes (make bench-quick)
+
+For each scale: generate the data (bench/generator.py), build a wco-kg store from it with
+`wcokg build` (timed: the load figure), export the store's query view (asserted + inferred
+triples, as wco-kg's default graph shows them) and give the same view to Oxigraph server and
+to rdflib-endpoint; then run every benchmark query (bench/queries.py) through each server
+with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
+of submissions and the inference refresh after one. Results go to bench/results/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from wcokg.config import Settings
+
+from . import generator, report, submissions, systems
+from .load import Measurement, fetch, measure
+from .queries import benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results"
+CLIENTS = (1, 8)
+#: What a run can measure: the three servers, and the submission figures (validation, inference).
+SYSTEMS = ("wco-kg", "oxigraph-server", "rdflib-endpoint", "submissions")
+
+
+class Plan:
+    """What one run measures, and how long it spends on each (system, query, clients) cell."""
+
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.scales = ("10k", "100k") if quick else ("10k", "100k", "1m")
+        self.rdflib_scales = ("10k",) if quick else ("10k", "100k")
+        # A cell runs for `duration` seconds or `max_requests` requests, whichever ends first.
+        self.duration = 0.1 if quick else 3.0
+        self.max_requests = 25 if quick else 100_000
+        # Past this first-answer time a query runs at 1 client only, this many requests.
+        self.slow = 0.1 if quick else 5.0
+        self.slow_requests = 1 if quick else 3
+        self.rdflib_max = 0.1 if quick else 1.0
+        # Quick runs measure no query whose first answer took longer than this (seconds).
+        self.too_slow = 0.5 if quick else None
+        # Both wco-kg and Oxigraph server stop a query past this (wco-kg's default: 30 s).
+        self.query_timeout = 5 if quick else 30
+        self.first: dict[tuple[str, str], float] = {}
+        self.validation_timeout = 20.0 if quick else None
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_home(workdir: Path, scale: str, seed: int) -> tuple[Path, int]:
+    """A WCOKG_HOME with the repository's ontology/, shapes/, queries/ and synthetic data/."""
+    home = workdir / scale / "home"
+    home.mkdir(parents=True)
+    for name in ("ontology", "shapes", "queries"):
+        (home / name).symlink_to(ROOT / name, target_is_directory=True)
+    return home, generator.write(home / "data", generator.SCALES[scale], seed)
+
+
+def export_view(settings: Settings, directory: Path) -> tuple[Path, Path]:
+    """The store's query view (asserted + inferred, less shapes) as N-Triples, and the inferred part alone."""
+    import pyoxigraph as ox
+
+    from wcokg import store as layout
+    from wcokg.store import Store
+
+    store = Store(settings, read_only=True)
+    view, inferred = directory / "view.nt", directory / "inferred.nt"
+    with open(view, "wb") as out:
+        for graph in store.query_graphs(inferred=True):
+            ox.serialize((q.triple for q in store.quads(graph)), out, ox.RdfFormat.N_TRIPLES)
+    with open(inferred, "wb") as out:
+        ox.serialize((q.triple for q in store.quads(store.graph(layout.INFERRED))), out, ox.RdfFormat.N_TRIPLES)
+    store.close()
+    return view, inferred
+
+
+def result_rows(body: bytes) -> int | None:
+    try:
+        return len(json.loads(body)["results"]["bindings"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def bench_server(server: systems.Server, queries: dict[str, str], plan: Plan, scale: str,
+                 modes: dict[str, bool], rows: list[dict], summary: dict) -> None:
+    """Every query through one server, in each mode (system name -> unique texts?), at 1 and 8 clients.
+
+    A query whose first answer (on the first system measured) takes longer than plan.slow
+    seconds, or on this system, is measured at 1 client only (plan.slow_requests requests): at 8
+    clients it would hold the run for minutes. rdflib-endpoint skips queries slower than plan.rdflib_max
+    elsewhere: it is two to three orders of magnitude slower on them. summary["slow"] and
+    summary["skipped"] list those cells; the goals' geometric means leave them out.
+    """
+    answers = summary["result_rows"].setdefault(scale, {})
+    for name, text in queries.items():
+        known = plan.first.get((scale, name))
+        if server.name == "rdflib-endpoint" and known is not None and known > plan.rdflib_max:
+            summary["skipped"].append({"scale": scale, "system": server.name, "query": name,
+                                       "first_s_elsewhere": round(known, 3)})
+            continue
+        start = time.perf_counter()
+        status, _, body = fetch(server.target, text)
+        # The first system to answer decides for all whether the query is slow, so that every
+        # system is measured in the same cells.
+        own = time.perf_counter() - start
+        first = plan.first.setdefault((scale, name), own)
+        answers.setdefault(name, {})[server.name] = result_rows(body) if status == 200 else f"HTTP {status}"
+        if status != 200:
+            say(f"  {server.name} {name}: HTTP {status} {body[:200]!r}; skipped")
+            summary["failed"].append({"scale": scale, "system": server.name, "query": name, "status": status})
+            continue
+        if plan.too_slow is not None and max(first, own) > plan.too_slow:
+            summary["skipped"].append({"scale": scale, "system": server.name, "query": name, "first_s": round(own, 3)})
+            continue
+        # A system much slower than the first one is spared the 8-client cell of that query too.
+        slow = max(first, own) > plan.slow
+        for system, unique in modes.items():
+            for clients in (1,) if slow else CLIENTS:
+                result: Measurement = measure(
+                    server.target, text, clients, unique=unique, duration=plan.duration,
+                    max_requests=plan.slow_requests if slow else plan.max_requests * clients,
+                    warmup=2 if not slow else 0 if unique else 1)
+                if result.latencies_ms:
+                    summary["client_cpu"].append(1000 * result.client_cpu_s / len(result.latencies_ms))
+                rows.append({"scale": scale, "system": system, "query": name, "clients": clients,
+                             "p50_ms": _round(result.percentile(50)), "p95_ms": _round(result.percentile(95)),
+                             "qps": _round(result.qps)})
+                if result.errors:
+                    summary["failed"].append({"scale": scale, "system": system, "query": name, "clients": clients,
+                                              "errors": result.errors})
+            if slow:
+                summary["slow"].append({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)})
+        say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms; "
+            + ", ".join(f"{r['system']}/{r['clients']}: {r['qps']}/s" for r in rows[-len(modes) * (1 if slow else 2):]))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def etag_check(server: systems.Server, text: str) -> dict:
+    """Does a repeated request with the answer's ETag get 304 Not Modified?"""
+    status, headers, _ = fetch(server.target, text)
+    tag = headers.get("etag")
+    if not tag:
+        return {"etag": None, "not_modified": False}
+    again, _, body = fetch(server.target, text, headers=f"If-None-Match: {tag}\r\n")
+    return {"etag": tag, "not_modified": again == 304 and not body}
+
+
+def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict], summary: dict,
+              wanted: tuple[str, ...] = SYSTEMS) -> None:
+    say(f"{scale}: generating")
+    home, triples = prepare_home(workdir, scale, seed)
+    store = workdir / scale / "store"
+    settings = Settings(home=home, store=store)
+    env = {**systems.os.environ, "WCOKG_HOME": str(home), "WCOKG_STORE": str(store)}
+    say(f"{scale}: {triples} triples; wcokg build")
+    load_s, build_mb = systems.run_measured([str(systems.BIN / "wcokg"), "build"], env)
+    facts = summary["scales"].setdefault(scale, {})
+    facts.update(triples=triples, load_s=round(load_s, 3), build_peak_rss_mb=round(build_mb, 1))
+    view, inferred = export_view(settings, workdir / scale)
+    queries = benchmark(settings, seed)
+    peaks = facts.setdefault("server_peak_rss_mb", {})
+
+    if "wco-kg" in wanted:
+        say(f"{scale}: wco-kg (load {load_s:.1f} s)")
+        server = systems.wcokg(home, store, plan.query_timeout, workdir / scale / "wcokg.log")
+        with systems.running(server):
+            bench_server(server, queries, plan, scale, {"wco-kg": True, "wco-kg-repeat": False}, rows, summary)
+            summary["etag"] = etag_check(server, queries["point-lookup"])
+        peaks["wco-kg"] = round(server.memory.peak_mb, 1)
+
+    say(f"{scale}: oxigraph load")
+    location = workdir / scale / "oxigraph"
+    asserted = sorted((home / "ontology").glob("*.ttl")) + sorted((home / "data").glob("*.ttl"))
+    ox_load_s, _ = systems.run_measured([str(systems.BIN / "oxigraph"), "load", "--location", str(location),
+                                         "--file", *map(str, asserted)])
+    facts["oxigraph_load_s"] = round(ox_load_s, 3)
+    systems.run_measured([str(systems.BIN / "oxigraph"), "load", "--location", str(location), "--file", str(inferred)])
+    if "oxigraph-server" in wanted:
+        server = systems.oxigraph(location, plan.query_timeout, workdir / scale / "oxigraph.log")
+        with systems.running(server):
+            bench_server(server, queries, plan, scale, {"oxigraph-server": False}, rows, summary)
+        peaks["oxigraph-server"] = round(server.memory.peak_mb, 1)
+
+    if scale in plan.rdflib_scales and "rdflib-endpoint" in wanted:
+        say(f"{scale}: rdflib-endpoint")
+        server = systems.rdflib_endpoint(view, workdir / scale / "rdflib.log")
+        with systems.running(server):
+            bench_server(server, queries, plan, scale, {"rdflib-endpoint": False}, rows, summary)
+        peaks["rdflib-endpoint"] = round(server.memory.peak_mb, 1)
+
+    if scale == "100k" and "submissions" in wanted:
+        say(f"{scale}: validation and inference")
+        summary.update(submissions.measure(settings, seed, timeout=plan.validation_timeout))
+    if scale == "1m":
+        summary["load_1m_s"] = facts["load_s"]
+        summary["oxigraph_load_1m_s"] = facts["oxigraph_load_s"]
+        summary["peak_rss_mb_1m"] = max(facts["build_peak_rss_mb"], peaks.get("wco-kg", 0))
+    shutil.rmtree(workdir / scale, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark wco-kg against Oxigraph server and rdflib-endpoint.")
+    parser.add_argument("--quick", action="store_true", help="10k and 100k only, short runs (< 3 minutes)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scales", nargs="+", choices=list(generator.SCALES), help="only these scales")
+    parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=SYSTEMS, help="only these servers")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    plan = Plan(args.quick)
+    scales = args.scales or plan.scales
+    rows: list[dict] = []
+    summary: dict = {"mode": "quick" if args.quick else "full", "seed": args.seed, "scales": {}, "result_rows": {}, "slow": [], "skipped": [], "failed": [], "client_cpu": [],
+                     "load_1m_s": None, "oxigraph_load_1m_s": None, "validate_1_activity_s": None,
+                     "validate_1000_activities_s": None, "inference_refresh_100k_s": None, "peak_rss_mb_1m": None}
+    # A TERM (from `timeout`, say) unwinds like an exception, so every server started is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wcokg-bench-") as tmp:
+        for scale in scales:
+            run_scale(scale, plan, Path(tmp), args.seed, rows, summary, tuple(args.systems))
+    summary["elapsed_s"] = round(time.perf_counter() - started, 1)
+    cpu = sorted(summary.pop("client_cpu"))
+    summary["client_cpu_ms_per_request"] = {"p50": round(cpu[len(cpu) // 2], 3), "max": round(cpu[-1], 3)} if cpu else None
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(rows, indent=1) + "\n")
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    report.write(rows, summary, args.out)
+    say(f"done in {summary['elapsed_s']} s; results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
