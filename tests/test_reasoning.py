@@ -49,3 +49,34 @@ def test_ontology_uses_only_constructs_the_fast_rules_cover():
         assert list(graph.subjects(RDF.type, kind)) == [], kind
     for pred in (OWL.propertyChainAxiom, OWL.hasKey, OWL.unionOf, OWL.intersectionOf, OWL.oneOf, OWL.sameAs):
         assert list(graph.subject_objects(pred)) == [], pred
+
+
+def test_addition_entails_what_a_full_refresh_would(built):
+    """entailments_of_addition, which looks only at the change, agrees with a full recompute.
+
+    The addition reaches into the existing graph: a new body that reports to the PTC (so the
+    transitive reportsTo closure must join old triples) and an activity with a new subclass
+    type, inverse and part-of links.
+    """
+    import pyoxigraph as ox
+
+    from conftest import ROOT
+    from wcokg import store as layout
+    from wcokg.reasoning import entailments, entailments_of_addition, tbox_closure
+
+    store = Store(built, read_only=True)
+    added = {(q.subject, q.predicate, q.object)
+             for q in ox.parse(path=str(ROOT / "tests/fixtures/submissions/activity.ttl"))}
+    wco = "https://w3id.org/wcokg/ontology#"
+    body = ox.NamedNode(BASE + "body/Test-Group")
+    added |= {(body, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(wco + "WorkingGroup")),
+              (body, ox.NamedNode(wco + "reportsTo"), ox.NamedNode(BASE + "body/PTC"))}
+    tbox = tbox_closure((q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY)))
+    asserted = {(q.subject, q.predicate, q.object) for g in store.query_graphs(inferred=False) for q in store.quads(g)}
+    before = entailments(asserted, tbox)
+    after = entailments(asserted | added, tbox)
+
+    incremental = entailments_of_addition(store, added, tbox)
+
+    assert (before | incremental) - added == after
+    assert (body, ox.NamedNode(wco + "reportsTo"), ox.NamedNode(BASE + "body/Council")) in incremental

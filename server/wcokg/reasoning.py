@@ -168,6 +168,39 @@ def entailments(asserted: Iterable[tuple], tbox: set[tuple]) -> set[tuple]:
     return known - set(asserted)
 
 
+def entailments_of_addition(store: Store, added: Iterable[tuple], tbox: set[tuple]) -> set[tuple]:
+    """What adding `added` to the store's asserted triples adds to its inferred graph.
+
+    The instance rules are monotonic, so the closure after an addition is the closure before
+    it plus what follows from the added triples, joined with everything already known. The
+    rules run semi-naively from the added triples, and every lookup (is this triple known?
+    what does this transitive property already link?) goes to the store's indexes, so the
+    cost follows the size of the addition, not of the store: a one-activity submission to a
+    100k-triple graph costs milliseconds where `refresh` costs seconds.
+    """
+    axioms = _Axioms(tbox)
+    seen = set(added)
+
+    def linked(subject=None, property_=None, object_=None) -> set[tuple]:
+        return store.matching(subject, property_, object_) | {
+            t for t in seen if (subject is None or t[0] == subject) and t[1] == property_
+            and (object_ is None or t[2] == object_)}
+
+    delta = {t for t in seen if not store.holds(t)}
+    inferred = set()
+    while delta:
+        new = set()
+        for s, p, o in delta:
+            new.update(axioms.consequences(s, p, o))
+            if p in axioms.transitive:
+                new.update((s, p, z) for _, _, z in linked(o, p))
+                new.update((w, p, o) for w, _, _ in linked(None, p, s))
+        delta = {t for t in new - seen if not isinstance(t[0], ox.Literal) and t not in tbox and not store.holds(t)}
+        seen |= delta
+        inferred |= delta
+    return inferred
+
+
 def refresh(store: Store, progress=None) -> int:
     """Recompute the inferred graph from everything asserted; returns its size."""
     say = progress or (lambda message: None)

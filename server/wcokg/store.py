@@ -78,6 +78,17 @@ class Store:
     def triple_count(self, graph: ox.NamedNode | None = None) -> int:
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
 
+    def holds(self, triple: tuple) -> bool:
+        """Whether a query graph (any graph but the shapes) holds the triple."""
+        shapes = self.graph(SHAPES)
+        return any(q.graph_name != shapes for q in self._store.quads_for_pattern(*triple, None))
+
+    def matching(self, subject=None, predicate=None, object=None) -> set[tuple]:
+        """The triples of the query graphs that match a pattern (None matches anything)."""
+        shapes = self.graph(SHAPES)
+        return {(q.subject, q.predicate, q.object)
+                for q in self._store.quads_for_pattern(subject, predicate, object, None) if q.graph_name != shapes}
+
     # -- writing -----------------------------------------------------------------------
 
     def replace_graphs(self, contents: Mapping[ox.NamedNode, Iterable[ox.Quad | ox.Triple]],
@@ -110,6 +121,19 @@ class Store:
                 parts.append(f"DELETE DATA {{ GRAPH {graph} {{\n{_ntriples(removed)}\n}} }}")
             if added:
                 parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{_ntriples(added)}\n}} }}")
+        if parts:
+            self._store.update(" ;\n".join(parts))
+            self._bump_generation()
+
+    def apply(self, insert: Mapping[ox.NamedNode, Iterable[tuple]],
+              delete: Mapping[ox.NamedNode, Iterable[tuple]] = {}) -> None:  # noqa: B006 - never mutated
+        """Add and remove triples of several graphs in one transaction (one SPARQL update).
+
+        For changes whose size follows the change, not the store: adding a submission and
+        the few inferred triples it entails. Deleted triples must hold no blank node.
+        """
+        parts = [f"DELETE DATA {{ GRAPH {g} {{\n{_ntriples(triples)}\n}} }}" for g, triples in delete.items() if triples]
+        parts += [f"INSERT DATA {{ GRAPH {g} {{\n{_ntriples(triples)}\n}} }}" for g, triples in insert.items() if triples]
         if parts:
             self._store.update(" ;\n".join(parts))
             self._bump_generation()
