@@ -20,7 +20,6 @@ import getpass
 import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -143,7 +142,7 @@ def submit(content: bytes, name: str, settings: Settings, agent: str | None = No
         sha = hashlib.sha256(content).hexdigest()
         provenance = _provenance(graph, Path(name).name, sha, now, agent or getpass.getuser(), report, settings)
         contents = [*triples, *provenance]
-        _write_with_inference(store, {graph: contents})
+        _add_with_inference(store, graph, contents)
         return Submission(ident, graph.value, Path(name).name, sha, now, agent or getpass.getuser(),
                           len(contents)), report
 
@@ -172,9 +171,29 @@ def get(ident: str, settings: Settings) -> Submission:
     return _describe(store, graph)
 
 
+def _add_with_inference(store: Store, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
+    """Write a new graph and what it entails into the inferred graph, in one transaction.
+
+    Only the change is reasoned over (reasoning.entailments_of_addition), so the cost
+    follows the submission's size, not the store's. Triples the inferred graph held that
+    the submission now asserts leave it, as a full refresh would have them leave.
+    """
+    added = {(t.subject, t.predicate, t.object) for t in triples}
+    entailed = reasoning.entailments_of_addition(store, added, _ontology_closure(store))
+    inferred = store.graph(layout.INFERRED)
+    now_asserted = [t for t in added if not any(isinstance(term, ox.BlankNode) for term in t)
+                    and store.matching(*t, graph=inferred)]
+    store.apply({graph: added, inferred: entailed}, {inferred: now_asserted})
+    store.flush()
+
+
+def _ontology_closure(store: Store) -> set:
+    return reasoning.tbox_closure((q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY)))
+
+
 def _write_with_inference(store: Store, contents: dict, drop: list = ()) -> None:
     """Write graphs and the inferred graph they lead to in one transaction."""
-    tbox = _tbox(frozenset((q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY))))
+    tbox = _ontology_closure(store)
     skipped = set(contents) | set(drop)
     asserted = {(q.subject, q.predicate, q.object)
                 for g in store.query_graphs(inferred=False) if g not in skipped for q in store.quads(g)}
@@ -182,12 +201,6 @@ def _write_with_inference(store: Store, contents: dict, drop: list = ()) -> None
     inferred = reasoning.entailments(asserted, tbox)
     store.replace_graphs({**contents, store.graph(layout.INFERRED): [ox.Triple(*t) for t in inferred]}, drop=drop)
     store.flush()
-
-
-@lru_cache(maxsize=2)
-def _tbox(ontology: frozenset) -> set:
-    # The ontology rarely changes and owlrl takes seconds to close it: a server process closes it once.
-    return reasoning.tbox_closure(ontology)
 
 
 def _provenance(graph: ox.NamedNode, title: str, sha: str, now: str, agent: str, report: Report,
