@@ -6,8 +6,10 @@ the language the reader asks for.
 
 A submission is validated together with the current graph (shapes/wco-rules.ttl asks whether
 its codes, bodies and instruments exist there), but only its own nodes are focus nodes, so the
-report speaks of the submission alone and stays fast on a large graph. SHACL runs in a child
-process that is killed past WCOKG_VALIDATION_TIMEOUT.
+report speaks of the submission alone. The graph does not go to pyshacl whole: a few SPARQL
+queries take from the store only what the shapes read about the submission's nodes
+(submission_context), so the cost follows the submission's size, not the graph's. SHACL runs
+in a child process that is killed past WCOKG_VALIDATION_TIMEOUT.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Iterable
 import pyoxigraph as ox
 import pyshacl
 import rdflib
+from pyshacl.graph_abstraction import DataGraph, OxigraphDataGraph
 from rdflib import RDF, SH
 
 from .config import CANONICAL_BASE, Settings
@@ -67,39 +70,61 @@ def _graph_of(paths: list[Path], base: str) -> rdflib.Graph:
     return graph
 
 
-@lru_cache(maxsize=4)
+def _files(directory: Path) -> tuple:
+    """The Turtle files of a directory with their size and modification time: a cache key that
+    changes when one of them is edited, so a long-running server sees new shapes or ontology."""
+    return tuple((path, stat.st_size, stat.st_mtime_ns)
+                 for path in sorted(directory.glob("*.ttl")) for stat in [path.stat()])
+
+
 def shapes_graph(home: Path, base: str) -> rdflib.Graph:
-    return _graph_of(sorted((home / "shapes").glob("*.ttl")), base)
+    return _parsed(_files(home / "shapes"), base)
 
 
-@lru_cache(maxsize=4)
+def ontology_graph(home: Path, base: str) -> rdflib.Graph:
+    return _parsed(_files(home / "ontology"), base)
+
+
+@lru_cache(maxsize=8)
+def _parsed(files: tuple, base: str) -> rdflib.Graph:
+    # Treat the graph as read-only: every caller shares it.
+    return _graph_of([path for path, *_ in files], base)
+
+
 def message_languages(home: Path, base: str) -> dict[str, str]:
     """The language of each message text of the shapes.
 
     pyshacl drops the language tag of SHACL-SPARQL messages; their text finds it again here.
     """
-    return {str(m): m.language for m in shapes_graph(home, base).objects(None, SH.message)
+    return _languages(_files(home / "shapes"), base)
+
+
+@lru_cache(maxsize=8)
+def _languages(files: tuple, base: str) -> dict[str, str]:
+    return {str(m): m.language for m in _parsed(files, base).objects(None, SH.message)
             if getattr(m, "language", None)}
-
-
-@lru_cache(maxsize=4)
-def ontology_graph(home: Path, base: str) -> rdflib.Graph:
-    return _graph_of(sorted((home / "ontology").glob("*.ttl")), base)
 
 
 def validate_graph(data: rdflib.Graph, settings: Settings, focus_nodes: list | None = None) -> Report:
     """SHACL-validate `data` (ontology and concept schemes added) against the shapes."""
-    # The ontology goes into the data graph itself: sh:class and sh:targetClass follow
-    # rdfs:subClassOf there, and pyshacl mixes an ont_graph in only when it runs inference.
-    mixed = data + ontology_graph(settings.home, settings.base)
-    _, results_graph, text = pyshacl.validate(
-        mixed,
-        shacl_graph=shapes_graph(settings.home, settings.base),
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        focus_nodes=focus_nodes,
-    )
+    return _validate_mixed(data + ontology_graph(settings.home, settings.base), settings, focus_nodes)
+
+
+def _validate_mixed(mixed, settings: Settings, focus_nodes: list | None) -> Report:
+    """SHACL-validate a data graph (rdflib or _InMemory) that holds the ontology already.
+
+    The ontology goes into the data graph itself: sh:class and sh:targetClass follow
+    rdfs:subClassOf there, and pyshacl mixes an ont_graph in only when it runs inference.
+    pyshacl may change the graph (inplace): it is ours and thrown away, so it is not copied.
+    """
+    data = mixed if isinstance(mixed, DataGraph) else DataGraph.from_rdflib(mixed)
+    options = {"inference": "none", "advanced": True, "allow_warnings": True, "inplace": True,
+               "focus_nodes": focus_nodes}
+    try:
+        _, results_graph, text = _Validator(data, shacl_graph=shapes_graph(settings.home, settings.base),
+                                            options=options).run()
+    except pyshacl.errors.ValidationFailure as err:
+        raise ValidationFailure(str(err)) from err
     if not isinstance(results_graph, rdflib.Graph):
         raise ValidationFailure(str(text))
     results = _results(results_graph, message_languages(settings.home, settings.base))
@@ -117,16 +142,13 @@ def validate_submission(triples: Iterable[ox.Triple], settings: Settings, store=
     Status reports already in the store may be repeated but not changed: history is kept.
     """
     triples = list(triples)
-    data = rdflib.Graph()
-    for t in triples:
-        data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     focus = sorted({to_rdflib(t.subject) for t in triples})
-    extra = _redefined_status_reports(triples, store) if store is not None else []
-    if store is not None:
-        for graph in store.query_graphs(inferred=False):
-            for q in store.quads(graph):
-                data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    report = _with_timeout(lambda: _shacl_turtle(data, settings, focus), settings) \
+    context = submission_context(triples, store) if store is not None else []
+    extra = _redefined_status_reports(triples, context, settings.base) if store is not None else []
+    # Parsed here, once per process, so that every forked child inherits them.
+    ontology = _ontology_triples(_files(settings.home / "ontology"), settings.base)
+    shapes_graph(settings.home, settings.base)
+    report = _with_timeout(lambda: _shacl_turtle([*triples, *context, *ontology], settings, focus), settings) \
         if focus else Report(conforms=True, graph=_empty_report())
     report.results = [*(_cell_results(table) if table is not None else []), *extra, *report.results]
     for result in report.results:
@@ -139,8 +161,121 @@ def validate_submission(triples: Iterable[ox.Triple], settings: Settings, store=
     return report
 
 
-def _shacl_turtle(data: rdflib.Graph, settings: Settings, focus: list) -> str:
-    return validate_graph(data, settings, focus_nodes=focus).graph.serialize(format="turtle")
+#: What the rules of shapes/wco-rules.ttl follow from a focus node through other nodes
+#: (wcosh:StatusWithinProgramme: status report -> activity -> programme part -> programme).
+_RULE_LINKS = ("statusOf", "inProgrammePart", "isPartOf")
+
+_DESCRIBE = """
+CONSTRUCT {{ ?node ?p ?o . ?o ?q ?v }} WHERE {{
+    VALUES ?start {{ {nodes} }}
+    {reach}
+    ?node ?p ?o .
+    OPTIONAL {{ ?o ?q ?v FILTER(isBlank(?o)) }}
+}}"""
+
+_SAME_NUMBER = """
+CONSTRUCT {{ ?other <{part}> ?part ; <{number}> ?number }} WHERE {{
+    VALUES (?part ?number) {{ {pairs} }}
+    ?other <{part}> ?part ; <{number}> ?number .
+}}"""
+
+
+def submission_context(triples: list[ox.Triple], store) -> list[ox.Triple]:
+    """The triples of the store's asserted graphs that the shapes read when they validate the
+    submission's nodes: with the submission and the ontology, they give the very results that
+    validating the submission together with the whole graph gives.
+
+    Why this is enough. Only the submission's subjects are focus nodes, so only what a shape
+    reads from one of them matters:
+    - SHACL core reads a focus node's own triples (targets, counts, values: all of its triples
+      go in, those the store holds too) and, for sh:class and sh:node, the triples of its value
+      nodes (their rdf:type, skos:inScheme): every IRI value is described, and a blank one
+      with its own triples, in the same query. Class hierarchies come from the ontology.
+    - wcosh:StatusWithinProgramme follows wco:statusOf/wco:inProgrammePart/wco:isPartOf to a
+      programme's dates. Each link of that path is in the submission (then both its ends are
+      submission nodes) or in the store, so the path is found by starting from every node the
+      submission names and following those links in the store (_RULE_LINKS): the nodes reached
+      are described whole.
+    - wcosh:ActivityNumberUnique looks for another activity of the same part with the same
+      number: the store's activities with one of the (part, number) pairs of the submission's
+      activities are added, with those two triples.
+    - wcosh:CodesInStrategicPlan, BodiesExist and InstrumentsExist read the rdf:type of values:
+      described above. CompletedHasEvidence reads the focus node alone.
+    A new rule that reads further must extend this; tests/test_validation_context.py compares
+    the results with those of the whole graph.
+    """
+    named = {term for t in triples for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)}
+    if not named:
+        return []
+    wco = _under(store.settings.base, "https://w3id.org/wcokg/ontology#")
+    links = "|".join(f"<{wco}{link}>" for link in _RULE_LINKS)
+    context = set(_describe(store, named, f"?start ({links})* ?node ."))
+    focus = {t.subject for t in triples}
+    values = {t.object for t in [*triples, *context]
+              if t.subject in focus and isinstance(t.object, ox.NamedNode)}
+    described = {t.subject for t in context} | named
+    context.update(_describe(store, values - described, "BIND(?start AS ?node)"))
+    context.update(_same_numbers(store, focus, [*triples, *context], wco))
+    return list(context)
+
+
+def _describe(store, nodes: set, reach: str) -> Iterable[ox.Triple]:
+    """The store's triples about the nodes `reach` binds to ?node from each ?start of `nodes`."""
+    if not nodes:
+        return []
+    return store.query(_DESCRIBE.format(nodes=" ".join(map(str, nodes)), reach=reach), inferred=False)
+
+
+def _same_numbers(store, focus: set, known: list[ox.Triple], wco: str) -> Iterable[ox.Triple]:
+    """The store's activities that share a programme part and a number with a focus node."""
+    part, number = ox.NamedNode(wco + "inProgrammePart"), ox.NamedNode(wco + "activityNumber")
+    parts, numbers = {}, {}
+    for t in known:
+        if t.subject in focus and t.predicate in (part, number):
+            (parts if t.predicate == part else numbers).setdefault(t.subject, set()).add(t.object)
+    pairs = {(p, n) for node in parts.keys() & numbers.keys() for p in parts[node] for n in numbers[node]}
+    if not pairs:
+        return []
+    return store.query(_SAME_NUMBER.format(part=part.value, number=number.value,
+                                           pairs=" ".join(f"({p} {n})" for p, n in pairs)), inferred=False)
+
+
+class _InMemory(OxigraphDataGraph):
+    """An in-memory Oxigraph store as pyshacl's data graph: SHACL-SPARQL runs in Oxigraph.
+
+    rdflib's SPARQL engine took milliseconds per query and pyshacl sends each rule once per
+    focus node. pyshacl asks for the data graph's truth value once per result it makes, which
+    an Oxigraph graph answers by counting its triples: it holds the submission, so it is true.
+    """
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class _Validator(pyshacl.Validator):
+    """pyshacl's validator with the focus nodes in a set.
+
+    pyshacl keeps them in a list and looks each target up in it, for every shape: quadratic in
+    the size of the submission.
+    """
+
+    def make_executor(self):
+        executor = super().make_executor()
+        if executor.focus_nodes:
+            executor.focus_nodes = frozenset(executor.focus_nodes)
+        return executor
+
+
+def _shacl_turtle(triples: list[ox.Triple], settings: Settings, focus: list) -> str:
+    """The report graph, as Turtle, of the triples (the ontology among them), run in the child process."""
+    data = ox.Store()
+    data.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    return _validate_mixed(_InMemory(data, impl=None), settings, focus).graph.serialize(format="turtle")
+
+
+@lru_cache(maxsize=8)
+def _ontology_triples(files: tuple, base: str) -> tuple:
+    return tuple(q.triple for path, *_ in files for q in rebase(parse_file(path), base))
 
 
 def _with_timeout(work, settings: Settings) -> Report:
@@ -184,20 +319,25 @@ def _empty_report() -> rdflib.Graph:
 _STATUS_REPORT = "https://w3id.org/wcokg/ontology#StatusReport"
 
 
-def _redefined_status_reports(triples: list[ox.Triple], store) -> list[Result]:
-    """Status reports the store holds that the submission would change (only repeating them is allowed)."""
-    status_class = ox.NamedNode(_under(store.settings.base, _STATUS_REPORT))
+def _redefined_status_reports(triples: list[ox.Triple], context: list[ox.Triple], base: str) -> list[Result]:
+    """Status reports the store holds that the submission would change (only repeating them is allowed).
+
+    The context holds every stored triple of each submission subject (submission_context).
+    """
+    status_class = ox.NamedNode(_under(base, _STATUS_REPORT))
     type_ = ox.NamedNode(str(RDF.type))
-    stated = {}
+    stated, held = {}, {}
     for t in triples:
         stated.setdefault(t.subject, set()).add((t.predicate, t.object))
+    for t in context:
+        if t.subject in stated:
+            held.setdefault(t.subject, set()).add((t.predicate, t.object))
     out = []
     for subject, facts in stated.items():
-        held = {(row["p"], row["o"]) for row in store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", inferred=False,
-                                                              substitutions={ox.Variable("s"): subject})}
-        if (type_, status_class) not in held or facts <= held:
+        have = held.get(subject, set())
+        if (type_, status_class) not in have or facts <= have:
             continue
-        changed = sorted(facts - held, key=str)[0]
+        changed = sorted(facts - have, key=str)[0]
         out.append(Result(
             severity="Violation", focus=subject.value, path=changed[0].value, value=_text(changed[1]),
             messages={"en": "This status report is already in the graph: a status update adds a new dated status "
