@@ -24,7 +24,9 @@ def canonical_dump(settings) -> list[str]:
 def test_build_loads_assets_into_separate_graphs(built):
     store = Store(built, read_only=True)
     names = {store.graph_name(g) for g in store.named_graphs()}
-    assert {layout.ONTOLOGY, layout.SHAPES, layout.INFERRED, "data/sources", "data/bodies"} <= names
+    assert {layout.ONTOLOGY, layout.INFERRED, "data/sources", "data/bodies"} <= names
+    # The shapes stay out: every graph of the store is part of the query view.
+    assert layout.SHAPES not in names and store.union_is_query_view()
     assert store.triple_count(store.graph(layout.INFERRED)) > 0
     # Asserted and inferred stay apart: an inferred supertype is absent from the data graphs.
     ask = "ASK { <https://w3id.org/wcokg/body/PTC> a <http://www.w3.org/ns/org#OrganizationalUnit> }"

@@ -4,7 +4,8 @@ Both backends take a `QueryRequest` and give back an `Answer` already written in
 the web layer negotiated, so /sparql does not care which one is behind it.
 
 * `EmbeddedBackend` evaluates queries in the server process, on a read-only handle of the
-  store that is reopened when `Store.generation()` changes. pyoxigraph releases the GIL while
+  store that is reopened when `Store.generation()` changes (`GenerationFile` watches it with
+  one stat() per request). pyoxigraph releases the GIL while
   it evaluates, so each query runs on a daemon thread and the request waits for it at most
   WCOKG_QUERY_TIMEOUT. A query cannot be interrupted from Python: past the limit the client
   gets `QueryTimeout` and the backend calls `on_overrun`, which under gunicorn retires the
@@ -15,6 +16,8 @@ the web layer negotiated, so /sparql does not care which one is behind it.
 
 `Backend.answer()` serves repeated requests from a `ResultCache` keyed by the store
 generation and the request, so every write invalidates it; the same key gives the `ETag`.
+The generation is read once per request, and a cache hit is answered on the request's own
+thread: only a query to evaluate is handed to a query thread.
 
 Queries are screened before they run: SPARQL Update and SERVICE are refused, because the
 endpoint is read-only and must never make the server fetch a URL. (pyoxigraph does fetch
@@ -25,6 +28,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import logging
+import os
 import queue
 import re
 import socket
@@ -35,6 +39,7 @@ from collections import OrderedDict
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
@@ -44,7 +49,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, QueryBadForme
 from . import store as layout
 from .config import Settings
 from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError
-from .store import Store
+from .store import Store, read_generation
 
 log = logging.getLogger(__name__)
 
@@ -242,38 +247,39 @@ def query_graph_names(graphs: Iterable[str], settings: Settings, inferred: bool)
 
 
 class ResultCache:
-    """The most recently used answers of one process, keyed by (generation, request).
+    """The most recently used answers of one process, with their ETags, keyed by request.
 
-    A write bumps the generation, so entries of older generations are never hit again; they
-    are dropped at once rather than left to age out. Large answers are not kept.
+    All entries belong to one generation: a write bumps it, so entries of older generations
+    would never be hit again; they are dropped at once rather than left to age out. Large
+    answers are not kept.
     """
 
     largest = 1 << 20
 
     def __init__(self, size: int):
         self.size = size
-        self._entries: OrderedDict[tuple[int, QueryRequest], Answer] = OrderedDict()
+        self._entries: OrderedDict[QueryRequest, tuple[Answer, str]] = OrderedDict()
         self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, generation: int, request: QueryRequest) -> Answer | None:
+    def get(self, generation: int, request: QueryRequest) -> tuple[Answer, str] | None:
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()
                 self._generation = generation
                 return None
-            answer = self._entries.get((generation, request))
-            if answer is not None:
-                self._entries.move_to_end((generation, request))
-            return answer
+            entry = self._entries.get(request)
+            if entry is not None:
+                self._entries.move_to_end(request)
+            return entry
 
-    def put(self, generation: int, request: QueryRequest, answer: Answer) -> None:
+    def put(self, generation: int, request: QueryRequest, answer: Answer, tag: str) -> None:
         if self.size <= 0 or len(answer.body) > self.largest:
             return
         with self._lock:
             if generation != self._generation:
                 return
-            self._entries[(generation, request)] = answer
+            self._entries[request] = (answer, tag)
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
@@ -290,7 +296,8 @@ class Backend:
     settings: Settings
     cache: ResultCache
 
-    def query(self, request: QueryRequest) -> Answer:
+    def query(self, request: QueryRequest, generation: int | None = None) -> Answer:
+        """Answer a request; `generation`, when the caller has just read it, saves reading it again."""
         raise NotImplementedError
 
     def generation(self) -> int | None:
@@ -302,11 +309,12 @@ class Backend:
         generation = self.generation()
         if generation is None:
             return self.query(request), None
-        answer = self.cache.get(generation, request)
-        if answer is None:
-            answer = self.query(request)
-            self.cache.put(generation, request, answer)
-        return answer, etag(generation, request)
+        cached = self.cache.get(generation, request)
+        if cached is not None:
+            return cached
+        answer, tag = self.query(request, generation), etag(generation, request)
+        self.cache.put(generation, request, answer, tag)
+        return answer, tag
 
     def named_graphs(self) -> list[str]:
         answer = self.query(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", Formats("tsv", None)))
@@ -327,11 +335,15 @@ class _ReadOnlyStore(Store):
 
     def __init__(self, settings: Settings):
         super().__init__(settings, read_only=True)
-        # Listed once per opening: the handle sees the store as it was when opened.
+        # Worked out once per opening: the handle sees the store as it was when opened.
         self._query_graphs = {inferred: Store.query_graphs(self, inferred) for inferred in (True, False)}
+        self._union_is_query_view = Store.union_is_query_view(self)
 
     def query_graphs(self, inferred: bool = True) -> list[ox.NamedNode]:
         return self._query_graphs[inferred]
+
+    def union_is_query_view(self) -> bool:
+        return self._union_is_query_view
 
     def run(self, request: QueryRequest, own_dataset: bool):
         """Evaluate on the request's dataset: the protocol's, else the query's FROM, else ours."""
@@ -343,7 +355,7 @@ class _ReadOnlyStore(Store):
         elif own_dataset:
             dataset = {}  # setting the default graph would override FROM
         else:
-            dataset = {"default_graph": self.query_graphs(request.inferred) or [ox.DefaultGraph()]}
+            dataset = self.default_dataset(request.inferred)
         bound = {ox.Variable(name): term for name, term in request.substitutions} or None
         return self._store.query(request.text, base_iri=request.base_iri, substitutions=bound, **dataset)
 
@@ -393,6 +405,35 @@ class _DaemonThreads:
             self._calls.put((None, None, None))
 
 
+class GenerationFile:
+    """The store's generation (`Store.generation`), as this process last read it.
+
+    A write replaces the file, changing its stat; the content is read again only then, so a
+    request costs one stat() and no open(). File times are coarse (a write within the same
+    clock tick may keep them), so while the file is younger than `settle` seconds it is
+    read every time: the next request after any write sees it.
+    """
+
+    settle = 1.0
+
+    def __init__(self, path: Path):
+        self.path = path
+        #: (stat stamp, value), replaced whole: request threads share it without a lock.
+        self._seen: tuple[tuple | None, int] = (None, 0)
+
+    def read(self) -> int:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return 0
+        stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        seen_stamp, value = self._seen
+        if stamp != seen_stamp or time.time_ns() - stat.st_mtime_ns < self.settle * 1e9:
+            value = read_generation(self.path)
+            self._seen = (stamp, value)
+        return value
+
+
 class EmbeddedBackend(Backend):
     """Queries on the local store, each on a daemon thread the request waits for."""
 
@@ -405,17 +446,13 @@ class EmbeddedBackend(Backend):
         self._store: _ReadOnlyStore | None = None
         self._opened_at: int | None = None
         self._lock = threading.Lock()
+        self._generation = GenerationFile(Store.generation_file_of(settings.store))
 
     def generation(self) -> int:
-        path = self.settings.store.with_name(self.settings.store.name + ".generation")
-        try:
-            return int(path.read_text() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
+        return self._generation.read()
 
-    def _current_store(self) -> _ReadOnlyStore:
+    def _current_store(self, generation: int) -> _ReadOnlyStore:
         """The read-only handle, reopened when a write has happened since it was opened."""
-        generation = self.generation()
         with self._lock:
             if self._store is None or self._opened_at != generation:
                 try:
@@ -425,9 +462,11 @@ class EmbeddedBackend(Backend):
                 self._opened_at = generation
             return self._store
 
-    def query(self, request: QueryRequest) -> Answer:
+    def query(self, request: QueryRequest, generation: int | None = None) -> Answer:
         timeout = self.settings.query_timeout
-        future = self._pool.submit(evaluate, self._current_store(), request, self.settings.max_rows)
+        if generation is None:
+            generation = self.generation()
+        future = self._pool.submit(evaluate, self._current_store(generation), request, self.settings.max_rows)
         try:
             return future.result(timeout)
         except FutureTimeout:
@@ -469,7 +508,7 @@ class RemoteBackend(Backend):
         self.settings = settings
         self._graphs: tuple[float, list[str]] = (float("-inf"), [])
 
-    def query(self, request: QueryRequest) -> Answer:
+    def query(self, request: QueryRequest, generation: int | None = None) -> Answer:
         own_dataset = screen(request.text)
         default, named = request.default_graphs, request.named_graphs
         if default is None and named is None and not own_dataset:

@@ -1,8 +1,9 @@
-"""Building the store from the knowledge assets: ontology/, shapes/ and data/.
+"""Building the store from the knowledge assets: ontology/ and data/.
 
 A build parses every file first and writes nothing if any is unreadable; then it replaces
 the asset graphs in one transaction (submissions are kept) and refreshes inference. The
-same files always give the same graphs, so a second build changes nothing.
+same files always give the same graphs, so a second build changes nothing. The shapes/ stay
+out of the store (see wcokg.store); a shapes graph left by an older build is dropped.
 """
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ def asset_files(settings: Settings) -> dict[str, list[Path]]:
     """The files of each asset graph: graph name -> files."""
     files = {
         layout.ONTOLOGY: sorted(settings.ontology_dir.glob("*.ttl")),
-        layout.SHAPES: sorted(settings.shapes_dir.glob("*.ttl")),
     }
     for path in sorted(settings.data_dir.glob("*.ttl")):
         files[layout.DATA_PREFIX + path.stem] = [path]
@@ -61,7 +61,9 @@ def build(settings: Settings, progress=stderr_progress) -> BuildReport:
 
     store = Store(settings)
     wanted = {store.graph(name) for name in contents}
-    stale = [g for g in store.graphs_named(layout.DATA_PREFIX) if g not in wanted]
+    shapes = store.graph(layout.SHAPES)  # written by older builds
+    stale = [g for g in store.named_graphs() if g == shapes
+             or (g not in wanted and (store.graph_name(g) or "").startswith(layout.DATA_PREFIX))]
     progress(f"writing {sum(map(len, contents.values()))} triples in {len(contents)} graphs to {settings.store}")
     store.replace_graphs({store.graph(name): quads for name, quads in contents.items()}, drop=stale)
     report.graphs = {name: store.triple_count(store.graph(name)) for name in contents}

@@ -159,15 +159,16 @@ class Store:
 
     @property
     def generation_file(self) -> Path:
+        return self.generation_file_of(self.path)
+
+    @staticmethod
+    def generation_file_of(store: Path) -> Path:
         # Beside the directory, not in it: the directory belongs to the database engine.
-        return self.path.with_name(self.path.name + ".generation")
+        return store.with_name(store.name + ".generation")
 
     def generation(self) -> int:
         """A number that changes with every write, for read-only readers and result caches."""
-        try:
-            return int(self.generation_file.read_text() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
+        return read_generation(self.generation_file)
 
     def _bump_generation(self) -> None:
         tmp = self.generation_file.with_suffix(".tmp")
@@ -180,6 +181,14 @@ class Store:
     def close(self) -> None:
         # pyoxigraph closes the database when the object is collected; drop our reference.
         self._store = None
+
+
+def read_generation(path: Path) -> int:
+    """The number in a generation file; 0 before the first write."""
+    try:
+        return int(path.read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def _ntriples(triples: Iterable[tuple]) -> str:

@@ -19,10 +19,13 @@ import importlib
 import os
 import signal
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
 from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from ..backends import (Answer, Backend, BackendUnavailable, NotAcceptable, QueryFailed, QueryTimeout, UpdateRefused,
                         open_backend)
@@ -59,16 +62,25 @@ def negotiate(offers: Mapping[str, str | Sequence[str]], default: str) -> str | 
     A `format` parameter (a name or a media type) wins over the Accept header; Accept is
     read with its q-values; no preference gives `default`. None: nothing offered is acceptable.
     """
-    types = {name: [media] if isinstance(media, str) else list(media) for name, media in offers.items()}
-    asked = request.values.get("format")
+    offered = tuple((name, (media,) if isinstance(media, str) else tuple(media)) for name, media in offers.items())
+    return _negotiated(offered, default, request.values.get("format"),
+                       request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _negotiated(offers: tuple[tuple[str, tuple[str, ...]], ...], default: str, asked: str | None,
+                accept: str) -> str | None:
+    # Memoized: clients send the same few Accept headers, and parsing one costs more than a cache hit.
+    types = dict(offers)
     if asked:
         asked = asked.strip().lower()
         return next((name for name, media in types.items() if asked == name or asked in media), None)
-    if not request.accept_mimetypes:
+    accepted = parse_accept_header(accept, MIMEAccept)
+    if not accepted:
         return default
     # On a tie (*/* included) werkzeug keeps the first candidate: the default's types go first.
-    candidates = types.get(default, []) + [m for name, media in types.items() if name != default for m in media]
-    best = request.accept_mimetypes.best_match(candidates)
+    candidates = list(types.get(default, ())) + [m for name, media in types.items() if name != default for m in media]
+    best = accepted.best_match(candidates)
     return next((name for name, media in types.items() if best in media), None) if best else None
 
 

@@ -12,9 +12,12 @@ request whose If-None-Match matches is answered 304 without running the query ag
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.sansio.utils import get_current_url
 
 from ..backends import Formats, NotAcceptable, QueryRequest, UpdateRefused
 from ..sparql import GRAPH_FORMATS
@@ -67,9 +70,15 @@ def sparql() -> Response:
         inferred=_inference(),
         default_graphs=default_graphs,
         named_graphs=named_graphs,
-        base_iri=request.base_url,
+        base_iri=_endpoint_url(request.scheme, request.host, request.root_path, request.path),
     )
     return _cors(answer_response(*context().backend.answer(query)))
+
+
+@lru_cache(maxsize=64)
+def _endpoint_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    """request.base_url, memoized: its IRI decoding costs as much as a cached answer."""
+    return get_current_url(scheme, host, root_path, path)
 
 
 def _query_text() -> str | None:

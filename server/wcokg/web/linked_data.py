@@ -29,6 +29,7 @@ from werkzeug.exceptions import NotFound
 from .. import export, linked_data
 from .. import store as layout
 from ..backends import Formats, NotAcceptable, QueryRequest
+from ..rdf_io import parse_file, rebase
 from ..sparql import GRAPH_FORMATS
 from . import context, negotiate
 from .endpoint import GRAPH_OFFERS
@@ -125,7 +126,10 @@ def _pylode() -> bytes:
 @blueprint.route("/shapes")
 def shapes() -> Response:
     fmt = _format()
-    triples = _graph(layout.SHAPES)
+    settings = context().settings
+    # Read from shapes/, as validation reads them: the store does not keep them (see wcokg.store).
+    triples = [q.triple for path in sorted(settings.shapes_dir.glob("*.ttl"))
+               for q in rebase(parse_file(path), settings.base)]
     if fmt != "html":
         return _rdf(triples, fmt)
     turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=export.prefixes(context().settings))

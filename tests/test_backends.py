@@ -1,0 +1,54 @@
+"""The embedded backend sees every write on the next request, with its cheap generation check."""
+from __future__ import annotations
+
+import os
+
+import pyoxigraph as ox
+
+from wcokg.backends import EmbeddedBackend, Formats, GenerationFile, QueryRequest
+from wcokg.store import Store
+
+EX = "https://example.org/"
+
+
+def _write(settings, value: str) -> None:
+    """Write as wco-kg's writers do: open read-write, replace a graph, flush, close."""
+    store = Store(settings)
+    triple = ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.Literal(value))
+    store.replace_graphs({store.graph("data/test"): [triple]})
+    store.flush()
+    store.close()
+
+
+def test_generation_file_sees_writes_within_one_clock_tick(fresh_settings):
+    store = Store(fresh_settings)
+    watcher = GenerationFile(store.generation_file)
+    assert watcher.read() == 0
+    for expected in (1, 2, 3):  # back to back: file times may not change between them
+        store._bump_generation()
+        assert watcher.read() == expected == store.generation()
+
+
+def test_generation_file_sees_a_write_after_a_settled_one(fresh_settings):
+    store = Store(fresh_settings)
+    watcher = GenerationFile(store.generation_file)
+    store._bump_generation()
+    old = store.generation_file.stat().st_mtime_ns - 10**10
+    os.utime(store.generation_file, ns=(old, old))  # settled: read from the stat alone now
+    assert watcher.read() == 1
+    store._bump_generation()
+    assert watcher.read() == 2
+
+
+def test_cached_answer_is_not_served_after_a_write(fresh_settings):
+    _write(fresh_settings, "first")
+    backend = EmbeddedBackend(fresh_settings, threads=1)
+    try:
+        request = QueryRequest(f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}", Formats("tsv", None))
+        first, first_tag = backend.answer(request)
+        assert b"first" in first.body and backend.answer(request) == (first, first_tag)  # a cache hit
+        _write(fresh_settings, "second")
+        second, second_tag = backend.answer(request)
+        assert b"second" in second.body and second_tag != first_tag
+    finally:
+        backend.close()
