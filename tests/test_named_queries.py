@@ -295,3 +295,41 @@ def test_values_binding_agrees_with_substitution(built, name):
     substituted = store.query(text, substitutions=bound).serialize(format=ox.QueryResultsFormat.CSV)
     valued = store.query(with_values(text, [(v.value, t) for v, t in bound.items()])).serialize(format=ox.QueryResultsFormat.CSV)
     assert substituted == valued
+
+
+def test_gap_queries_find_an_activity_with_every_gap(tmp_path):
+    """The data-quality queries return nothing on the shipped data; here they must find a gap.
+
+    A store is built from the repository plus one time-bound activity that lacks its KPI,
+    deadline, source and English title.
+    """
+    from dataclasses import replace
+
+    from wcokg.build import build
+    from wcokg.config import Settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    for folder in ("ontology", "shapes", "queries"):
+        (home / folder).symlink_to(ROOT / folder)
+    (home / "data").mkdir()
+    for path in (ROOT / "data").glob("*.ttl"):
+        (home / "data" / path.name).symlink_to(path)
+    (home / "data" / "gaps.ttl").write_text("""
+        @prefix wco: <https://w3id.org/wcokg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @base <https://w3id.org/wcokg/> .
+        <activity/ptc-2022-2025/I/99> a wco:TimeBoundActivity ;
+            wco:inProgrammePart <programme/ptc-2022-2025/I> ;
+            wco:activityNumber "99" ;
+            rdfs:label "Activité sans source, sans délai, sans indicateur ni titre anglais"@fr .
+        """, encoding="utf-8")
+    settings = replace(Settings(), home=home, store=tmp_path / "store")
+    build(settings, progress=lambda message: None)
+    gap = "activity/ptc-2022-2025/I/99"
+
+    assert [(r["part"], r["number"]) for r in run(settings, "activities-without-kpi") if r["activity"] == gap] == [("I", "99")]
+    assert [r["number"] for r in run(settings, "activities-without-deadline") if r["activity"] == gap] == ["99"]
+    assert [r["title_fr"] for r in run(settings, "activities-without-english-title")
+            if r["activity"] == gap] == ["Activité sans source, sans délai, sans indicateur ni titre anglais"]
+    assert gap in {r["node"] for r in run(settings, "activities-without-source")}
