@@ -18,24 +18,14 @@ def _project_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, kind: type = int):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise SystemExit(f"{name}={value!r}: expected an integer") from None
-
-
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise SystemExit(f"{name}={value!r}: expected a number") from None
+        raise SystemExit(f"{name}={value!r}: expected {'an integer' if kind is int else 'a number'}") from None
 
 
 @dataclass(frozen=True)
@@ -46,15 +36,19 @@ class Settings:
     endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_ENDPOINT") or None)
     update_endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_UPDATE_ENDPOINT") or None)
     write_token: str | None = field(default_factory=lambda: os.environ.get("WCOKG_WRITE_TOKEN") or None)
-    query_timeout: float = field(default_factory=lambda: _float("WCOKG_QUERY_TIMEOUT", 30.0))
-    max_rows: int = field(default_factory=lambda: _int("WCOKG_MAX_ROWS", 10_000))
-    max_upload_bytes: int = field(default_factory=lambda: _int("WCOKG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
-    max_triples: int = field(default_factory=lambda: _int("WCOKG_MAX_TRIPLES", 200_000))
-    validation_timeout: float = field(default_factory=lambda: _float("WCOKG_VALIDATION_TIMEOUT", 120.0))
+    query_timeout: float = field(default_factory=lambda: _number("WCOKG_QUERY_TIMEOUT", 30.0, float))
+    max_rows: int = field(default_factory=lambda: _number("WCOKG_MAX_ROWS", 10_000))
+    max_upload_bytes: int = field(default_factory=lambda: _number("WCOKG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    max_triples: int = field(default_factory=lambda: _number("WCOKG_MAX_TRIPLES", 200_000))
+    validation_timeout: float = field(default_factory=lambda: _number("WCOKG_VALIDATION_TIMEOUT", 120.0, float))
     #: Server processes; each answers several requests at once on its own threads.
-    workers: int = field(default_factory=lambda: _int("WCOKG_WORKERS", min(4, max(2, os.cpu_count() or 2))))
+    workers: int = field(default_factory=lambda: _number("WCOKG_WORKERS", min(4, max(2, os.cpu_count() or 2))))
     #: Query answers each server process keeps for repeated requests (0 turns the cache off).
-    cache_size: int = field(default_factory=lambda: _int("WCOKG_CACHE_SIZE", 1024))
+    cache_size: int = field(default_factory=lambda: _number("WCOKG_CACHE_SIZE", 1024))
+    #: What dataset descriptions and dumps state of their terms of use and publisher.
+    license: str = field(default_factory=lambda: os.environ.get("WCOKG_LICENSE")
+                         or "https://creativecommons.org/licenses/by/4.0/")
+    publisher: str = field(default_factory=lambda: os.environ.get("WCOKG_PUBLISHER") or "wco-kg")
 
     @property
     def ontology_dir(self) -> Path:

@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -189,15 +189,6 @@ def file_sha256(path: Path) -> str:
 
 # -- the dataset description (VoID and DCAT) --------------------------------------------------------
 
-@dataclass(frozen=True)
-class Publication:
-    """What the description says of the publisher and the terms of use (WCOKG_LICENSE, WCOKG_PUBLISHER)."""
-
-    license: str = field(default_factory=lambda: os.environ.get("WCOKG_LICENSE")
-                         or "https://creativecommons.org/licenses/by/4.0/")
-    publisher: str = field(default_factory=lambda: os.environ.get("WCOKG_PUBLISHER") or "wco-kg")
-
-
 @dataclass
 class Distribution:
     """One downloadable file of a dataset; size and file checksum when the file exists."""
@@ -217,7 +208,6 @@ def describe(settings: Settings, name: str, quads: list[ox.Quad], title: str, *,
              distributions: Iterable[Distribution] = (), modified: datetime | None = None,
              part_of: str | None = None) -> list[ox.Triple]:
     """VoID and DCAT-AP statements about the dataset `quads` (every subject under <BASE>dataset)."""
-    pub = Publication()
     iri = dataset_iri(settings, name)
     node = ox.NamedNode(iri)
     triples: list[ox.Triple] = []
@@ -254,8 +244,8 @@ def describe(settings: Settings, name: str, quads: list[ox.Quad], title: str, *,
         "organes, plan stratégique, réunions et décisions) en données liées, chaque fait avec sa source.", lang="fr"))
     add(node, DCTERMS + "publisher", publisher)
     add(publisher, RDF + "type", ox.NamedNode(FOAF + "Agent"))
-    add(publisher, FOAF + "name", literal(pub.publisher))
-    add(node, DCTERMS + "license", ox.NamedNode(pub.license))
+    add(publisher, FOAF + "name", literal(settings.publisher))
+    add(node, DCTERMS + "license", ox.NamedNode(settings.license))
     add(node, DCTERMS + "modified", literal(when, "dateTime"))
     add(node, DCAT + "version", literal(__version__))
     add(node, OWL + "versionInfo", literal(__version__))
@@ -303,7 +293,7 @@ def describe(settings: Settings, name: str, quads: list[ox.Quad], title: str, *,
         add(d, DCAT + "downloadURL", ox.NamedNode(dist.url))
         add(d, DCAT + "mediaType", ox.NamedNode(IANA + dist.fmt.media_type))
         add(d, DCTERMS + "format", ox.NamedNode(dist.fmt.rdf_format.iri))
-        add(d, DCTERMS + "license", ox.NamedNode(pub.license))
+        add(d, DCTERMS + "license", ox.NamedNode(settings.license))
         if dist.compressed:
             add(d, DCAT + "compressFormat", ox.NamedNode(IANA + GZIP_MEDIA_TYPE))
         if dist.byte_size is not None:
@@ -467,14 +457,9 @@ def profiles_dir(settings: Settings) -> Path:
 
 
 def read_profile(path: Path) -> Profile:
-    text = path.read_text(encoding="utf-8")
-    header = queries.read_header(text, path.name)
-    params = tuple(queries._parameter(spec, path.name, text) for spec in header.get("params") or ())
-    split = lambda value: tuple(c.strip() for c in value.split(",")) if isinstance(value, str) else tuple(value or ())  # noqa: E731
-    query = queries.NamedQuery(path.stem, path, text, str(header.get("summary", "")), str(header.get("summary_fr", "")),
-                               str(header.get("description", "")), str(header.get("description_fr", "")),
-                               split(header.get("columns")), params)
-    return Profile(query, featured=split(header.get("featured")), columns_fr=split(header.get("columns_fr")))
+    query, header = queries.read(path)
+    return Profile(query, featured=queries.names(header.get("featured")),
+                   columns_fr=queries.names(header.get("columns_fr")))
 
 
 def profile_catalogue(settings: Settings) -> dict[str, Profile]:

@@ -133,22 +133,34 @@ def _parameter(spec, where: str, text: str) -> Parameter:
     return param
 
 
-def read_query(path: Path) -> NamedQuery:
+def names(value) -> tuple[str, ...]:
+    """A header list, written either as YAML or as comma-separated names."""
+    if isinstance(value, str):
+        return tuple(c.strip() for c in value.split(","))
+    return tuple(value or ())
+
+
+def read(path: Path, required: tuple[str, ...] = ()) -> tuple[NamedQuery, dict]:
+    """A query file with its #+ header (also read for export profiles, with their own fields)."""
     text = path.read_text(encoding="utf-8")
     header = read_header(text, path.name)
-    missing = [k for k in ("summary", "summary_fr", "description", "description_fr", "columns") if not header.get(k)]
+    missing = [k for k in required if not header.get(k)]
     if missing:
         raise CatalogueError(f"{path.name}: the #+ header lacks {', '.join(missing)}")
-    columns = header["columns"]
-    if isinstance(columns, str):
-        columns = [c.strip() for c in columns.split(",")]
     params = tuple(_parameter(spec, path.name, text) for spec in header.get("params") or ())
+    query = NamedQuery(path.stem, path, text, str(header.get("summary", "")), str(header.get("summary_fr", "")),
+                       str(header.get("description", "")), str(header.get("description_fr", "")),
+                       names(header.get("columns")), params)
+    return query, header
+
+
+def read_query(path: Path) -> NamedQuery:
+    query, _ = read(path, ("summary", "summary_fr", "description", "description_fr", "columns"))
     # pyoxigraph binds only projected variables, so every parameter is also a column.
-    unprojected = [p.name for p in params if p.name not in columns]
+    unprojected = [p.name for p in query.params if p.name not in query.columns]
     if unprojected:
         raise CatalogueError(f"{path.name}: parameter(s) {', '.join(unprojected)} must also be columns")
-    return NamedQuery(path.stem, path, text, str(header["summary"]), str(header["summary_fr"]),
-                      str(header["description"]), str(header["description_fr"]), tuple(columns), params)
+    return query
 
 
 def catalogue(settings: Settings) -> dict[str, NamedQuery]:

@@ -28,7 +28,7 @@ from pyshacl.graph_abstraction import DataGraph, OxigraphDataGraph
 from rdflib import RDF, SH
 
 from .config import CANONICAL_BASE, Settings
-from .rdf_io import InputError, parse_file, rebase
+from .rdf_io import parse_file, rebase
 from .reasoning import to_rdflib
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
