@@ -1,10 +1,10 @@
 """The servers under test, each started as its own process group on a free 127.0.0.1 port.
 
-    wco-kg           `wcokg serve` (gunicorn, as `make run` serves it) over a store built by wcokg
+    wco-kg           `wcokg serve` (granian, as `make run` serves it) over a store built by wcokg
     oxigraph-server  `oxigraph serve` over a directory filled by `oxigraph load`
     rdflib-endpoint  `rdflib-endpoint serve` over rdflib's memory store
 
-A Server samples the resident memory of its whole process tree (gunicorn's workers, say)
+A Server samples the resident memory of its whole process tree (granian's workers, say)
 while it runs, and is stopped with its tree when the block ends.
 """
 from __future__ import annotations

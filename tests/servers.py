@@ -1,4 +1,4 @@
-"""Real servers for the tests, on 127.0.0.1 and free ports: `wcokg serve` (gunicorn), Oxigraph
+"""Real servers for the tests, on 127.0.0.1 and free ports: `wcokg serve` (granian), Oxigraph
 server (PyPI `oxigraph`), and the Flask app in a thread. Each is stopped by its caller."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/sparql over real HTTP (gunicorn on 127.0.0.1), with SPARQLWrapper and rdflib as clients.
+"""/sparql over real HTTP (granian on 127.0.0.1), with SPARQLWrapper and rdflib as clients.
 
 Every test runs twice: on the embedded store, and on a real Oxigraph server the endpoint
 forwards to (the remote backend).
@@ -52,10 +52,15 @@ def load_into(oxigraph: str, settings) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedded(built):
+def embedded_server(built):
     base, process = start_wcokg(built.store)
-    yield base
+    yield base, process
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def embedded(embedded_server):
+    return embedded_server[0]
 
 
 @pytest.fixture(scope="session")
@@ -273,6 +278,27 @@ def test_a_query_past_its_limit_is_stopped_and_others_are_served(endpoint):
     assert status_endless == 503 and b"WCOKG_QUERY_TIMEOUT" in body
     assert time.monotonic() - started < TIMEOUT + 5
     assert get(endpoint, LABELS)[0] == 200
+
+
+def _workers(server: subprocess.Popen) -> set[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+def test_the_worker_of_an_overrunning_query_is_replaced(embedded_server):
+    """The query cannot be interrupted, so its worker process must go, and another take its place."""
+    base, server = embedded_server
+    before = _workers(server)
+    assert len(before) == 2
+    assert get(base + "/sparql", ENDLESS)[0] == 503
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (_workers(server) & before == before or len(_workers(server)) < 2):
+        time.sleep(0.2)
+    after = _workers(server)
+    gone = before - after
+    assert len(gone) == 1 and len(after) == 2, (before, after)
+    assert not Path(f"/proc/{gone.pop()}").exists()
+    assert all(get(base + "/sparql", LABELS)[0] == 200 for _ in range(4))
 
 
 def test_etag_and_if_none_match(embedded):

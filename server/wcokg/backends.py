@@ -8,7 +8,7 @@ the web layer negotiated, so /sparql does not care which one is behind it.
   one stat() per request). pyoxigraph releases the GIL while
   it evaluates, so each query runs on a daemon thread and the request waits for it at most
   WCOKG_QUERY_TIMEOUT. A query cannot be interrupted from Python: past the limit the client
-  gets `QueryTimeout` and the backend calls `on_overrun`, which under gunicorn retires the
+  gets `QueryTimeout` and the backend calls `on_overrun`, which under granian retires the
   worker process, ending the query with it, while the other workers go on serving.
 * `RemoteBackend` sends the query to WCOKG_ENDPOINT through SPARQLWrapper, asks for SPARQL
   JSON or N-Triples, and re-serializes with pyoxigraph, so every format works whatever the
@@ -84,24 +84,30 @@ _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 
+def _keywords(*words: str) -> re.Pattern:
+    # Not part of a prefixed name, variable or longer word: `ex:service` and `?service` are no keyword.
+    return re.compile(rf"(?<![\w:?$])(?:{'|'.join(words)})(?![\w:])", re.IGNORECASE)
+
+
+#: One pattern a question, compiled once: screening is on every request's path.
+_UPDATE = _keywords(*_UPDATE_WORDS)
+_SERVICE = _keywords("SERVICE")
+_FROM = _keywords("FROM")
+
+
 def _code(text: str) -> str:
     text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
     return _NOT_CODE.sub(" ", text)
 
 
-def _has_keyword(code: str, word: str) -> bool:
-    # Not part of a prefixed name, variable or longer word: `ex:service` and `?service` are no keyword.
-    return re.search(rf"(?<![\w:?$]){word}(?![\w:])", code, re.IGNORECASE) is not None
-
-
 def screen(text: str) -> bool:
     """Refuse updates and SERVICE (QueryError); say whether the query names its own dataset."""
     code = _code(text)
-    if any(_has_keyword(code, word) for word in _UPDATE_WORDS):
+    if _UPDATE.search(code):
         raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
-    if _has_keyword(code, "SERVICE"):
+    if _SERVICE.search(code):
         raise QueryError("SERVICE is not allowed: this endpoint does not query other endpoints")
-    return _has_keyword(code, "FROM")
+    return _FROM.search(code) is not None
 
 
 def with_values(text: str, substitutions: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
