@@ -6,9 +6,12 @@ import csv
 import gzip
 import hashlib
 import http.server
+import socket
 import threading
+import time
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 
 import pyoxigraph as ox
 import pyshacl
@@ -293,7 +296,7 @@ def remote_graph(url: str, graph: str) -> rdflib.Graph:
 
 def test_push_by_graph_store_protocol_replaces_the_graph(built, oxigraph_server):
     target = "https://partner.example/graph/wco-bodies"
-    export.push(f"{oxigraph_server}/store", target,
+    export.push(built, f"{oxigraph_server}/store", target,
                 [ox.Triple(ox.NamedNode("http://example.org/old"), ox.NamedNode("http://example.org/p"), ox.Literal("x"))])
     done = wcokg("export", "--store", str(built.store), "--graph", "data/bodies", "--to", f"{oxigraph_server}/store",
                  "--target-graph", target)
@@ -315,7 +318,7 @@ def test_push_by_update_sends_a_profile(built, oxigraph_server):
 
 def test_push_reports_a_refusal(built, oxigraph_server):
     with pytest.raises(export.ExportError, match="HTTP 4"):
-        export.push(f"{oxigraph_server}/nowhere", "https://partner.example/g", [])
+        export.push(built, f"{oxigraph_server}/nowhere", "https://partner.example/g", [])
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -330,18 +333,40 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_push_sends_the_token_or_basic_credentials():
+def test_push_sends_the_token_or_basic_credentials(built):
     server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/store"
     triple = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    unsigned = replace(built, push_token=None, push_user=None, push_password=None)
     try:
-        export.push(url, "https://partner.example/g", [triple], token="s3cret")
-        export.push(url, "https://partner.example/g", [triple], user="wco", password="pw")
+        export.push(replace(unsigned, push_token="s3cret", push_user="ignored"), url, "https://partner.example/g", [triple])
+        export.push(replace(unsigned, push_user="wco", push_password="pw"), url, "https://partner.example/g", [triple])
+        export.push(unsigned, url, "https://partner.example/g", [triple])
+        done = wcokg("export", "--store", str(built.store), "--graph", "data/bodies", "--to", url,
+                     env={"WCOKG_PUSH_TOKEN": "", "WCOKG_PUSH_USER": "partner", "WCOKG_PUSH_PASSWORD": "from-env"})
     finally:
         server.shutdown()
         server.server_close()
-    assert _Recorder.seen[0][0] == "Bearer s3cret"
-    assert _Recorder.seen[1][0] == "Basic " + base64.b64encode(b"wco:pw").decode()
+    assert done.returncode == 0, done.stderr
+    assert "from-env" not in done.stdout + done.stderr
+    assert [auth for auth, _ in _Recorder.seen] == [
+        "Bearer s3cret", "Basic " + base64.b64encode(b"wco:pw").decode(), None,
+        "Basic " + base64.b64encode(b"partner:from-env").decode()]
     assert _Recorder.seen[0][1] == ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES)
+
+
+def test_secrets_stay_out_of_the_settings_repr(built):
+    shown = repr(replace(built, push_token="tok-3141", push_user="wco", push_password="pw-2718", write_token="wt-1618"))
+    assert "tok-3141" not in shown and "pw-2718" not in shown and "wt-1618" not in shown
+    assert "push_user='wco'" in shown
+
+
+def test_push_gives_up_after_the_configured_time(built):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts the connection, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/store"
+        started = time.monotonic()
+        with pytest.raises(export.ExportError, match="timed out"):
+            export.push(replace(built, push_timeout=0.5), url, "https://partner.example/g", [])
+        assert time.monotonic() - started < 5

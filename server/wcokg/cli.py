@@ -185,8 +185,6 @@ def cmd_withdraw(args) -> int:
 
 
 def cmd_export(args) -> int:
-    import os
-
     from . import export
 
     settings = _settings(args)
@@ -202,9 +200,7 @@ def cmd_export(args) -> int:
                             values=values, since=since)
         if args.to:
             target = args.target_graph or f"{settings.base}graph/{job.name or 'export'}"
-            report = export.push(args.to, target, job.triples(), args.protocol,
-                                 token=os.environ.get("WCOKG_PUSH_TOKEN"), user=os.environ.get("WCOKG_PUSH_USER"),
-                                 password=os.environ.get("WCOKG_PUSH_PASSWORD"))
+            report = export.push(settings, args.to, target, job.triples(), args.protocol)
             print(report)
             return 0
         compress = args.gzip or args.out.endswith(".gz")
@@ -302,7 +298,8 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--since", metavar="DATE", help="only the submissions generated since DATE (prov:generatedAtTime)")
     x.add_argument("--out", default="-", metavar="FILE", help="output file ('-' standard output; .gz compresses)")
     x.add_argument("--gzip", action="store_true", help="compress with gzip")
-    x.add_argument("--to", metavar="URL", help="push to this Graph Store Protocol or Update endpoint instead")
+    x.add_argument("--to", metavar="URL", help="push to this Graph Store Protocol or Update endpoint instead "
+                                               "(signed in with $WCOKG_PUSH_TOKEN or $WCOKG_PUSH_USER/_PASSWORD)")
     x.add_argument("--protocol", choices=["gsp", "update"], default="gsp",
                    help="gsp: PUT the graph (default); update: DROP + INSERT DATA in one request")
     x.add_argument("--target-graph", metavar="IRI", help="the graph to replace at --to (default: <BASE>graph/export)")

@@ -35,7 +35,7 @@ class Settings:
     base: str = field(default_factory=lambda: os.environ.get("WCOKG_BASE") or CANONICAL_BASE)
     endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_ENDPOINT") or None)
     update_endpoint: str | None = field(default_factory=lambda: os.environ.get("WCOKG_UPDATE_ENDPOINT") or None)
-    write_token: str | None = field(default_factory=lambda: os.environ.get("WCOKG_WRITE_TOKEN") or None)
+    write_token: str | None = field(default_factory=lambda: os.environ.get("WCOKG_WRITE_TOKEN") or None, repr=False)
     query_timeout: float = field(default_factory=lambda: _number("WCOKG_QUERY_TIMEOUT", 30.0, float))
     max_rows: int = field(default_factory=lambda: _number("WCOKG_MAX_ROWS", 10_000))
     max_upload_bytes: int = field(default_factory=lambda: _number("WCOKG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
@@ -49,6 +49,13 @@ class Settings:
     license: str = field(default_factory=lambda: os.environ.get("WCOKG_LICENSE")
                          or "https://creativecommons.org/licenses/by/4.0/")
     publisher: str = field(default_factory=lambda: os.environ.get("WCOKG_PUBLISHER") or "wco-kg")
+    #: How `wcokg export --to` signs in to a partner's server: a bearer token, else basic credentials.
+    #: Secrets stay out of repr, so that they never reach a log or a traceback.
+    push_token: str | None = field(default_factory=lambda: os.environ.get("WCOKG_PUSH_TOKEN") or None, repr=False)
+    push_user: str | None = field(default_factory=lambda: os.environ.get("WCOKG_PUSH_USER") or None)
+    push_password: str | None = field(default_factory=lambda: os.environ.get("WCOKG_PUSH_PASSWORD") or None,
+                                      repr=False)
+    push_timeout: float = field(default_factory=lambda: _number("WCOKG_PUSH_TIMEOUT", 120.0, float))
 
     @property
     def ontology_dir(self) -> Path:
