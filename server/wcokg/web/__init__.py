@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import signal
 from dataclasses import dataclass
@@ -180,8 +181,17 @@ def _worker_app(settings: Settings) -> Flask:
     return create_app(settings, open_backend(settings, THREADS, on_overrun=_retire_worker))
 
 
+def _thread_count_advice(record: logging.LogRecord) -> bool:
+    """Drop granian's advice to run fewer request threads than THREADS on few cores.
+
+    Its rule of thumb is for threads that run Python; ours mostly wait for a query, which runs
+    without the GIL, and 8 threads served 20-90 % more point lookups a second than 5 on 2 cores.
+    """
+    return "Python threads, which seems quite high" not in record.getMessage()
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
-    """Serve the app with granian: `workers` processes of THREADS WSGI threads each.
+    """Serve the app with granian: `workers` processes, each with its request and query threads.
 
     granian reads and writes HTTP in Rust, where gunicorn's threaded worker does it in Python:
     serving a constant answer, gunicorn managed 1,400-1,700 requests/s on two cores, granian
@@ -205,5 +215,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         workers_kill_timeout=max(10, round(settings.query_timeout)),
         log_level="warning",
     )
+    logging.getLogger("_granian").addFilter(_thread_count_advice)  # granian's own logger
     server.serve(target_loader=partial(_worker_app, settings), wrap_loader=False)
     return 0
