@@ -21,6 +21,14 @@ def canonical_dump(settings) -> list[str]:
     return sorted(str(q) for q in dataset)
 
 
+def copy_home(tmp_path):
+    """A home directory with copies of the repository's assets, to change."""
+    home = tmp_path / "home"
+    for folder in ("ontology", "shapes", "data"):
+        shutil.copytree(ROOT / folder, home / folder)
+    return home
+
+
 def test_build_loads_assets_into_separate_graphs(built):
     store = Store(built, read_only=True)
     names = {store.graph_name(g) for g in store.named_graphs()}
@@ -51,9 +59,7 @@ def test_build_shows_progress(fresh_settings):
 def test_unreadable_file_fails_the_build_and_leaves_the_store_as_it_was(fresh_settings, tmp_path):
     build(fresh_settings, progress=lambda m: None)
     before = canonical_dump(fresh_settings)
-    home = tmp_path / "home"
-    for folder in ("ontology", "shapes", "data"):
-        shutil.copytree(ROOT / folder, home / folder)
+    home = copy_home(tmp_path)
     (home / "data" / "broken.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b\n", encoding="utf-8")
     with pytest.raises(BuildError) as err:
         build(replace(fresh_settings, home=home), progress=lambda m: None)
@@ -69,3 +75,31 @@ def test_build_rebases_iris_to_the_configured_base(tmp_path):
     store = Store(settings, read_only=True)
     assert store.query("ASK { <http://127.0.0.1:8000/body/PTC> ?p ?o }").__bool__() is True
     assert store.query("ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/wcokg/')) }").__bool__() is False
+
+
+def test_killed_build_leaves_an_existing_store_whole(fresh_settings, tmp_path):
+    """A build over a built store, killed at any point, leaves the old store or the new one."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    build(fresh_settings, progress=lambda m: None)
+    before = canonical_dump(fresh_settings)
+    home = copy_home(tmp_path)
+    (home / "data" / "extra.ttl").write_text("<https://w3id.org/wcokg/body/X> a <https://w3id.org/wcokg/ontology#WorkingGroup> .\n")
+    changed = replace(fresh_settings, home=home)
+    code = ("from pathlib import Path; from dataclasses import replace; from wcokg.config import Settings;"
+            "from wcokg.build import build;"
+            f"build(replace(Settings(), home=Path({str(home)!r}), store=Path({str(fresh_settings.store)!r})))")
+    child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    for line in child.stderr:  # killed once it has read the files, while it reasons or writes
+        if line.startswith("reasoning:"):
+            break
+    time.sleep(0.5)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    after = canonical_dump(fresh_settings)
+    if after != before:
+        build(replace(changed, store=tmp_path / "expected"), progress=lambda m: None)
+        assert after == canonical_dump(replace(changed, store=tmp_path / "expected"))

@@ -80,3 +80,18 @@ def test_addition_entails_what_a_full_refresh_would(built):
 
     assert (before | incremental) - added == after
     assert (body, ox.NamedNode(wco + "reportsTo"), ox.NamedNode(BASE + "body/Council")) in incremental
+
+
+def test_in_store_closure_equals_python_rules(built):
+    """reasoning.close (the build's SPARQL rules, inside a store) entails what `entailments` does."""
+    from wcokg import store as layout
+    from wcokg.reasoning import close, entailments, tbox_closure
+
+    store = Store(built, read_only=True)
+    memory = Store.in_memory(built)
+    memory.add(q for g in store.query_graphs(inferred=False) for q in store.quads(g))
+    close(memory)
+    tbox = tbox_closure((q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY)))
+    asserted = {(q.subject, q.predicate, q.object) for g in store.query_graphs(inferred=False) for q in store.quads(g)}
+    got = {(q.subject, q.predicate, q.object) for q in memory.quads(memory.graph(layout.INFERRED))}
+    assert got == entailments(asserted, tbox)

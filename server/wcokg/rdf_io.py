@@ -66,14 +66,36 @@ def parse(content: bytes, source: str, fmt: ox.RdfFormat | None = None, base: st
     fmt = fmt or format_for(source)
     try:
         return list(ox.parse(content, format=fmt, base_iri=base, rename_blank_nodes=True))
-    except SyntaxError as err:
-        message = str(err)
-        # pyoxigraph prefixes "Parser error at line L column C: "; the position is kept apart.
-        if ": " in message and message.startswith("Parser error"):
-            message = message.split(": ", 1)[1]
-        raise InputError(source, message, err.lineno, err.offset) from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InputError(source, str(err)) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError) as err:
+        raise _located(err, source) from None
+
+
+def load_file(store: ox.Store, path: Path, graph: ox.NamedNode, base: str) -> None:
+    """Add a file's triples to `graph` of a pyoxigraph store, under `base`, or raise an InputError.
+
+    With the canonical base the store parses the file itself, in Rust (a million triples
+    never become Python objects); another base needs every IRI moved, so the quads pass
+    through `rebase`. Blank nodes get fresh names either way.
+    """
+    if base != CANONICAL_BASE:
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in rebase(parse_file(path), base))
+        return
+    try:
+        store.load(path=str(path), format=format_for(str(path)), base_iri=CANONICAL_BASE, to_graph=graph)
+    except OSError as err:
+        raise InputError(str(path), err.strerror or str(err)) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError) as err:
+        raise _located(err, str(path)) from None
+
+
+def _located(err: Exception, source: str) -> InputError:
+    if not isinstance(err, SyntaxError):
+        return InputError(source, str(err))
+    message = str(err)
+    # pyoxigraph prefixes "Parser error at line L column C: "; the position is kept apart.
+    if ": " in message and message.startswith("Parser error"):
+        message = message.split(": ", 1)[1]
+    return InputError(source, message, err.lineno, err.offset)
 
 
 def parse_file(path: Path, base: str = CANONICAL_BASE) -> list[ox.Quad]:

@@ -17,12 +17,15 @@ named, and the next build drops it.
 """
 from __future__ import annotations
 
+import gc
+import shutil
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
 from .config import Settings
+from .rdf_io import load_file
 
 ONTOLOGY = "ontology"
 SHAPES = "shapes"
@@ -44,6 +47,14 @@ class Store:
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(self.path))
+
+    @classmethod
+    def in_memory(cls, settings: Settings) -> "Store":
+        """A store with the same layout held in memory: a build fills and closes one before
+        it writes anything to disk (see `write_new`)."""
+        store = cls.__new__(cls)
+        store.settings, store.path, store._store = settings, None, ox.Store()
+        return store
 
     # -- graph names -------------------------------------------------------------------
 
@@ -90,7 +101,8 @@ class Store:
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
     def triple_count(self, graph: ox.NamedNode | None = None) -> int:
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        pattern = f"GRAPH {graph} {{ ?s ?p ?o }}" if graph is not None else "GRAPH ?g { ?s ?p ?o } UNION { ?s ?p ?o }"
+        return int(next(iter(self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value)
 
     def holds(self, triple: tuple) -> bool:
         """Whether a query graph (any graph but the shapes) holds the triple."""
@@ -152,6 +164,41 @@ class Store:
             self._store.update(" ;\n".join(parts))
             self._bump_generation()
 
+    def load(self, path: Path, graph: ox.NamedNode) -> None:
+        """Add a file's triples to a graph, moved under the configured base (rdf_io.load_file)."""
+        load_file(self._store, path, graph, self.settings.base)
+
+    def is_empty(self) -> bool:
+        return next(iter(self._store), None) is None
+
+    def write_new(self, path: Path) -> None:
+        """Write this store's quads as a new store directory at `path`, which must hold none.
+
+        Oxigraph's bulk loader writes index files directly, several times faster than
+        transactions, but a failure half-way leaves half the quads: so it fills a directory
+        beside `path`, which is moved into place once complete. A build killed before that
+        leaves `path` as it was; the next one starts the new directory again.
+        """
+        path = Path(path)
+        new, dump = path.with_name(path.name + ".new"), path.with_name(path.name + ".new.nq")
+        shutil.rmtree(new, ignore_errors=True)
+        self._store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+        # One bulk load of one dump: each blank node keeps one (new) name across graphs.
+        target = ox.Store(str(new))
+        target.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+        target.flush()
+        del target
+        gc.collect()  # pyoxigraph closes the database when the object is collected
+        dump.unlink()
+        if path.exists():
+            shutil.rmtree(path)
+        new.rename(path)
+        bump_generation(self.generation_file_of(path))
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction: cheap in memory; on disk, see replace_graphs."""
+        self._store.extend(quads)
+
     def _holds_quads(self, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
 
@@ -171,9 +218,7 @@ class Store:
         return read_generation(self.generation_file)
 
     def _bump_generation(self) -> None:
-        tmp = self.generation_file.with_suffix(".tmp")
-        tmp.write_text(str(self.generation() + 1))
-        tmp.replace(self.generation_file)
+        bump_generation(self.generation_file)
 
     def flush(self) -> None:
         self._store.flush()
@@ -189,6 +234,12 @@ def read_generation(path: Path) -> int:
         return int(path.read_text() or 0)
     except (FileNotFoundError, ValueError):
         return 0
+
+
+def bump_generation(path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(str(read_generation(path) + 1))
+    tmp.replace(path)
 
 
 def _ntriples(triples: Iterable[tuple]) -> str:
