@@ -24,12 +24,13 @@ from typing import Iterable
 import pyoxigraph as ox
 import pyshacl
 import rdflib
-from pyshacl.graph_abstraction import DataGraph, OxigraphDataGraph
+from pyshacl.graph_abstraction import DataGraph
 from rdflib import RDF, SH
 
 from .config import CANONICAL_BASE, Settings
 from .rdf_io import parse_file, rebase
 from .reasoning import to_rdflib
+from .shacl_engine import Validator, data_graph
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -110,19 +111,22 @@ def validate_graph(data: rdflib.Graph, settings: Settings, focus_nodes: list | N
     return _validate_mixed(data + ontology_graph(settings.home, settings.base), settings, focus_nodes)
 
 
+#: pyshacl's options: SHACL-AF (for the SHACL-SPARQL rules), warnings that do not fail, no
+#: inference, no copy of the data graph.
+_OPTIONS = {"inference": "none", "advanced": True, "allow_warnings": True, "inplace": True}
+
+
 def _validate_mixed(mixed, settings: Settings, focus_nodes: list | None) -> Report:
-    """SHACL-validate a data graph (rdflib or _InMemory) that holds the ontology already.
+    """SHACL-validate a data graph (rdflib or InMemoryData) that holds the ontology already.
 
     The ontology goes into the data graph itself: sh:class and sh:targetClass follow
     rdfs:subClassOf there, and pyshacl mixes an ont_graph in only when it runs inference.
     pyshacl may change the graph (inplace): it is ours and thrown away, so it is not copied.
     """
     data = mixed if isinstance(mixed, DataGraph) else DataGraph.from_rdflib(mixed)
-    options = {"inference": "none", "advanced": True, "allow_warnings": True, "inplace": True,
-               "focus_nodes": focus_nodes}
     try:
-        _, results_graph, text = _Validator(data, shacl_graph=shapes_graph(settings.home, settings.base),
-                                            options=options).run()
+        _, results_graph, text = Validator(data, shacl_graph=shapes_graph(settings.home, settings.base),
+                                            options={**_OPTIONS, "focus_nodes": focus_nodes}).run()
     except pyshacl.errors.ValidationFailure as err:
         raise ValidationFailure(str(err)) from err
     if not isinstance(results_graph, rdflib.Graph):
@@ -240,37 +244,9 @@ def _same_numbers(store, focus: set, known: list[ox.Triple], wco: str) -> Iterab
                                            pairs=" ".join(f"({p} {n})" for p, n in pairs)), inferred=False)
 
 
-class _InMemory(OxigraphDataGraph):
-    """An in-memory Oxigraph store as pyshacl's data graph: SHACL-SPARQL runs in Oxigraph.
-
-    rdflib's SPARQL engine took milliseconds per query and pyshacl sends each rule once per
-    focus node. pyshacl asks for the data graph's truth value once per result it makes, which
-    an Oxigraph graph answers by counting its triples: it holds the submission, so it is true.
-    """
-
-    def __bool__(self) -> bool:
-        return True
-
-
-class _Validator(pyshacl.Validator):
-    """pyshacl's validator with the focus nodes in a set.
-
-    pyshacl keeps them in a list and looks each target up in it, for every shape: quadratic in
-    the size of the submission.
-    """
-
-    def make_executor(self):
-        executor = super().make_executor()
-        if executor.focus_nodes:
-            executor.focus_nodes = frozenset(executor.focus_nodes)
-        return executor
-
-
 def _shacl_turtle(triples: list[ox.Triple], settings: Settings, focus: list) -> str:
     """The report graph, as Turtle, of the triples (the ontology among them), run in the child process."""
-    data = ox.Store()
-    data.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-    return _validate_mixed(_InMemory(data, impl=None), settings, focus).graph.serialize(format="turtle")
+    return _validate_mixed(data_graph(triples), settings, focus).graph.serialize(format="turtle")
 
 
 @lru_cache(maxsize=8)
