@@ -49,6 +49,20 @@ def test_activities_by_theme(built):
         ("I", "26", "B"), ("I", "35", "A"), ("II", "52", "B")]
 
 
+@pytest.mark.parametrize("theme, expected", [
+    # 001 Part I rows of the Technical Committee on Rules of Origin: the certificate-of-origin
+    # interconnectivity study (I.30-31, :3265-3624), the origin-irregularities guide (I.32) and the e-CO course (I.36).
+    ("rules-of-origin", [("I", "30", "A"), ("I", "31", "A"), ("I", "32", "A"), ("I", "36", "B")]),
+    # 001 Part II rows of the ATA/Istanbul and containers conventions' committees (:8025-8289).
+    ("temporary-admission", [("II", "46", "A"), ("II", "47", "A"), ("II", "48", "A"), ("II", "49", "B"), ("II", "50", "B")]),
+    # 001: the Asia-Pacific plastic-waste conference (I.6), the technology conferences (I.20), the WCO-UPU
+    # e-commerce conference (I.21) and the Global AEO Conferences (I.27, no priority printed).
+    ("events", [("I", "6", "B"), ("I", "20", "B"), ("I", "21", "B"), ("I", "27", None)]),
+])
+def test_activities_by_narrower_theme(built, theme, expected):
+    assert keys(run(built, "activities-by-theme", theme=theme), "part", "number", "priority") == expected
+
+
 def test_activities_by_status(built):
     # Status column of 001 for April 2024: I.8 (:1181-1184, funding still under examination), I.13, I.31,
     # I.34-36 and II.51 are waiting; all reported to the PTC in April 2024.

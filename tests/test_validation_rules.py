@@ -95,3 +95,10 @@ def test_table_errors_carry_row_and_column(built, graph):
     assert '"row": 3' in as_json and '"column": "lead body"' in as_json
     assert "ligne 2, colonne priority" in render(report, "text", "fr")
     assert "row 3, column lead body" in render(report, "turtle")
+
+
+def test_a_decision_concerns_activities_only(built, graph):
+    report = check("<meeting/ptc-249-250/decision/11> wco:concernsActivity <activity/ptc-2022-2025/II/44> .", built, graph)
+    assert report.conforms, render(report)
+    report = check("<meeting/ptc-249-250/decision/11> wco:concernsActivity <instrument/ATA-Convention> .", built, graph)
+    assert [r.path for r in report.violations] == [ONT + "concernsActivity"], render(report)
