@@ -48,7 +48,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, QueryBadForme
 
 from . import store as layout
 from .config import Settings
-from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError
+from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, blank_opaque
 from .store import Store, read_generation
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,6 @@ class QueryFailed(Exception):
 
 # -- screening query text ------------------------------------------------------------------
 
-#: Strings, IRIs and comments: blanked out so that a keyword inside them is not mistaken for one.
-_NOT_CODE = re.compile(r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|'''
-                       r'''<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*''')
 #: SPARQL reads \\uXXXX escapes anywhere in a query, so they are decoded before screening.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
@@ -97,7 +94,7 @@ _FROM = _keywords("FROM")
 
 def _code(text: str) -> str:
     text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    return _NOT_CODE.sub(" ", text)
+    return blank_opaque(text)
 
 
 def screen(text: str) -> bool:
@@ -119,7 +116,7 @@ def with_values(text: str, substitutions: Iterable[tuple[str, ox.NamedNode | ox.
     pairs = list(substitutions)
     if not pairs:
         return text
-    code = _NOT_CODE.sub(lambda m: " " * len(m.group()), text)  # same offsets as text
+    code = blank_opaque(text)  # same offsets as text
     where = re.search(r"(?<![\w:?$])WHERE\s*\{", code, re.IGNORECASE) or re.search(r"\{", code)
     if where is None:
         raise QueryError("the query has no WHERE clause to bind its parameters in")

@@ -222,7 +222,7 @@ def close(store: Store, progress=None) -> int:
     the inferred graph.
     """
     say = progress or (lambda message: None)
-    tbox = _ontology_closure(store, say)
+    tbox = ontology_closure(store, say)
     graph = store.graph(layout.INFERRED)
     store.add(ox.Quad(*t, graph) for t in tbox if not store.holds(t))
     rules = _Rules(_Axioms(tbox))
@@ -338,24 +338,28 @@ def _pairs(pairs) -> str:
     return " ".join(f"({a} {b})" for a, b in sorted(pairs, key=str))
 
 
-def refresh(store: Store, progress=None) -> int:
+def refresh(store: Store, progress=None, drop: Iterable[ox.NamedNode] = ()) -> int:
     """Recompute the inferred graph of a live store from everything asserted, in one
-    transaction; returns its size."""
+    transaction that also drops the graphs of `drop` (a withdrawn submission, say), whose
+    triples are then not reasoned over; returns the inferred graph's size."""
     say = progress or (lambda message: None)
-    tbox = _ontology_closure(store, say)
+    tbox = ontology_closure(store, say)
+    drop = list(drop)
     asserted = {
         (q.subject, q.predicate, q.object)
-        for graph in store.query_graphs(inferred=False)
+        for graph in store.query_graphs(inferred=False) if graph not in drop
         for q in store.quads(graph)
     }
     say(f"reasoning: applying OWL-RL instance rules to {len(asserted)} asserted triples")
     inferred = entailments(asserted, tbox)
-    store.replace_graphs({store.graph(layout.INFERRED): [ox.Triple(*t) for t in inferred]})
+    store.replace_graphs({store.graph(layout.INFERRED): [ox.Triple(*t) for t in inferred]}, drop=drop)
     say(f"reasoning: {len(inferred)} inferred triples")
     return len(inferred)
 
 
-def _ontology_closure(store: Store, say) -> set[tuple]:
+def ontology_closure(store: Store, progress=None) -> set[tuple]:
+    """The owlrl closure of the store's ontology graph (cached per process by tbox_closure)."""
     ontology = [(q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY))]
-    say(f"reasoning: closing the ontology with owlrl ({len(ontology)} triples)")
+    if progress:
+        progress(f"reasoning: closing the ontology with owlrl ({len(ontology)} triples)")
     return tbox_closure(ontology)

@@ -24,6 +24,8 @@ from pyshacl.graph_abstraction import OxigraphDataGraph, to_ox, to_rdf
 from pyshacl.shape import Shape
 from pyshacl.shapes_graph import ShapesGraph
 
+from .sparql import blank_opaque
+
 
 class InMemoryData(OxigraphDataGraph):
     """An in-memory Oxigraph store as pyshacl's data graph: SHACL-SPARQL runs in Oxigraph.
@@ -188,9 +190,6 @@ def _rows_of_each(prepared: _Prepared, target_graph, focus: list) -> dict:
     return {node: _Rows(result.vars, found) for node, found in rows.items()}
 
 
-#: What with_focus_nodes reads past: IRIs, strings and comments (where braces mean nothing).
-_OPAQUE = re.compile(r"""<[^<>"{}|^`\\\s]*>|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
-                     r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*""")
 #: A projection of plain variables, $this among them, and no FROM.
 _PLAIN_SELECT = re.compile(r"\s*SELECT\s+(?:DISTINCT\s+)?(?:[?$]\w+\s+)*?[?$]this\s+(?:[?$]\w+\s+)*(?:WHERE\s*)?",
                            re.IGNORECASE)
@@ -209,7 +208,7 @@ def with_focus_nodes(text: str, focus: list) -> str | None:
     nodes: so the group may hold no braces but those of EXISTS, nothing may follow it, and the
     projection must be plain variables with $this among them (the rows are told apart by it).
     """
-    masked = _OPAQUE.sub(lambda m: " " * len(m.group()), text)
+    masked = blank_opaque(text)
     start = masked.find("{")
     if start < 0 or not _PLAIN_SELECT.fullmatch(masked[:start]):
         return None

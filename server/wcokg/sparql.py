@@ -4,9 +4,21 @@ One place decides which formats exist and their media types, for the CLI and the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+#: Strings (long ones first), IRIs and comments: where keywords and braces are only text.
+_OPAQUE = re.compile(r""""{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+                     r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*""")
+
+
+def blank_opaque(text: str) -> str:
+    """The query text with its strings, IRIs and comments blanked out, at the same offsets, so
+    that what is read of it (a keyword, a brace) is the query's own syntax."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group()), text)
+
 
 #: name -> (media type, pyoxigraph format) for SELECT/ASK results.
 SOLUTION_FORMATS = {

@@ -153,7 +153,8 @@ def withdraw(ident: str, settings: Settings) -> None:
         graph = store.graph(layout.SUBMISSION_PREFIX + ident)
         if graph not in store.named_graphs():
             raise NotFound(ident)
-        _write_with_inference(store, {}, drop=[graph])
+        reasoning.refresh(store, drop=[graph])
+        store.flush()
 
 
 def submissions(settings: Settings) -> list[Submission]:
@@ -179,27 +180,11 @@ def _add_with_inference(store: Store, graph: ox.NamedNode, triples: list[ox.Trip
     the submission now asserts leave it, as a full refresh would have them leave.
     """
     added = {(t.subject, t.predicate, t.object) for t in triples}
-    entailed = reasoning.entailments_of_addition(store, added, _ontology_closure(store))
+    entailed = reasoning.entailments_of_addition(store, added, reasoning.ontology_closure(store))
     inferred = store.graph(layout.INFERRED)
     now_asserted = [t for t in added if not any(isinstance(term, ox.BlankNode) for term in t)
                     and store.matching(*t, graph=inferred)]
     store.apply({graph: added, inferred: entailed}, {inferred: now_asserted})
-    store.flush()
-
-
-def _ontology_closure(store: Store) -> set:
-    return reasoning.tbox_closure((q.subject, q.predicate, q.object) for q in store.quads(store.graph(layout.ONTOLOGY)))
-
-
-def _write_with_inference(store: Store, contents: dict, drop: list = ()) -> None:
-    """Write graphs and the inferred graph they lead to in one transaction."""
-    tbox = _ontology_closure(store)
-    skipped = set(contents) | set(drop)
-    asserted = {(q.subject, q.predicate, q.object)
-                for g in store.query_graphs(inferred=False) if g not in skipped for q in store.quads(g)}
-    asserted |= {(t.subject, t.predicate, t.object) for triples in contents.values() for t in triples}
-    inferred = reasoning.entailments(asserted, tbox)
-    store.replace_graphs({**contents, store.graph(layout.INFERRED): [ox.Triple(*t) for t in inferred]}, drop=drop)
     store.flush()
 
 

@@ -78,8 +78,9 @@ def respond(req: Request, ctx: Context) -> Response:
         status = status_of(err)
         if status is None:
             log.exception("/sparql failed")
-            status, err = 500, "the server failed to answer; the error is in its log"
-        response = error_response(status, str(err), req)
+            response = error_response(500, "the server failed to answer; the error is in its log", req)
+        else:
+            response = error_response(status, str(err), req)
     return _cors(response, req)
 
 
