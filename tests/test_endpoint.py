@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -250,6 +251,20 @@ def test_rows_are_limited(endpoint):
     assert len(body.decode().splitlines()) == MAX_ROWS and headers["X-Result-Truncated"] == str(MAX_ROWS)
 
 
+@pytest.mark.parametrize("rows, truncated", [
+    (5, False),                  # written directly: few enough `{` to prove it whole
+    (MAX_ROWS // 2, False),      # more `{` than MAX_ROWS (three bindings a row): evaluated again, whole
+    (MAX_ROWS + 7, True),        # past the limit: cut at MAX_ROWS exactly
+])
+def test_json_answers_are_whole_or_cut_at_the_limit(endpoint, rows, truncated):
+    query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rows}"
+    status, headers, body = get(endpoint, query, format="json")
+    assert status == 200
+    bindings = json.loads(body)["results"]["bindings"]
+    assert len(bindings) == (MAX_ROWS if truncated else rows)
+    assert headers.get("X-Result-Truncated") == (str(MAX_ROWS) if truncated else None)
+    assert all(set(row) == {"s", "p", "o"} for row in bindings)
+
 def test_cors_on_get(endpoint):
     _, headers, _ = get(endpoint, "ASK {}")
     assert headers["Access-Control-Allow-Origin"] == "*"
@@ -309,3 +324,36 @@ def test_etag_and_if_none_match(embedded):
     assert status == 304 and body == b"" and again["ETag"] == headers["ETag"]
     assert get(endpoint, LABELS, format="csv")[1]["ETag"] != headers["ETag"]
     assert get(endpoint, LABELS, {"If-None-Match": '"0-stale"'})[0] == 200
+
+
+def test_head_tells_the_length_of_what_get_sends(embedded):
+    endpoint = embedded + "/sparql"
+    url = f"{endpoint}?{urllib.parse.urlencode({'query': LABELS, 'format': 'csv'})}"
+    status, headers, body = fetch(url)
+    head_status, head_headers, head_body = fetch(url, method="HEAD")
+    assert status == head_status == 200 and body and head_body == b""
+    assert head_headers["Content-Length"] == headers["Content-Length"] == str(len(body))
+    assert head_headers["Content-Type"] == headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert head_headers["ETag"] == headers["ETag"] and headers["Vary"] == "Accept"
+
+
+def test_a_service_query_makes_no_request(embedded):
+    """Refused before evaluation: the server never connects to the endpoint a query names."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(2)
+    connections = []
+    threading.Thread(target=lambda: _accept(listener, connections), daemon=True).start()
+    port = listener.getsockname()[1]
+    status, _, body = get(embedded + "/sparql", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
+    assert status == 400 and b"SERVICE is not allowed" in body
+    listener.close()
+    assert connections == []
+
+
+def _accept(listener: socket.socket, connections: list) -> None:
+    try:
+        connections.append(listener.accept())
+    except OSError:  # timed out or closed: nobody came
+        pass

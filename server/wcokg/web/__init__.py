@@ -67,15 +67,14 @@ def negotiate(offers: Mapping[str, str | Sequence[str]], default: str, req: Requ
     `req` is the request (Flask's current one when not given).
     """
     req = req or request
-    offered = tuple((name, (media,) if isinstance(media, str) else tuple(media)) for name, media in offers.items())
-    return _negotiated(offered, default, req.values.get("format"), req.headers.get("Accept", ""))
+    return _negotiated(tuple(offers.items()), default, req.values.get("format"), req.environ.get("HTTP_ACCEPT", ""))
 
 
 @lru_cache(maxsize=256)
-def _negotiated(offers: tuple[tuple[str, tuple[str, ...]], ...], default: str, asked: str | None,
+def _negotiated(offers: tuple[tuple[str, str | tuple[str, ...]], ...], default: str, asked: str | None,
                 accept: str) -> str | None:
     # Memoized: clients send the same few Accept headers, and parsing one costs more than a cache hit.
-    types = dict(offers)
+    types = {name: (media,) if isinstance(media, str) else tuple(media) for name, media in offers}
     if asked:
         asked = asked.strip().lower()
         return next((name for name, media in types.items() if asked == name or asked in media), None)
@@ -107,16 +106,27 @@ def answer_response(answer: Answer, etag: str | None, render: Callable[[Answer],
     """The HTTP response for a query answer: 304 when If-None-Match holds its ETag, else the
     answer as the backend wrote it (or as `render` turns it into a response)."""
     req = req or request
-    if etag is not None and etag in req.headers.get("If-None-Match", ""):
+    if not_modified(etag, req.environ):
         response = Response(status=304)
     else:
         response = render(answer) if render else Response(answer.body, mimetype=answer.media_type)
-    if answer.truncated_at is not None:
-        response.headers["X-Result-Truncated"] = str(answer.truncated_at)
-    if etag is not None:
-        response.headers["ETag"] = etag
-    response.headers["Vary"] = "Accept"
+    response.headers.extend(answer_headers(answer, etag))
     return response
+
+
+def answer_headers(answer: Answer, etag: str | None) -> list[tuple[str, str]]:
+    """The headers every query answer carries besides its content's: Vary, its ETag and truncation."""
+    headers = [("Vary", "Accept")]
+    if answer.truncated_at is not None:
+        headers.append(("X-Result-Truncated", str(answer.truncated_at)))
+    if etag is not None:
+        headers.append(("ETag", etag))
+    return headers
+
+
+def not_modified(etag: str | None, environ: Mapping) -> bool:
+    """Whether the request's If-None-Match holds `etag`: the client has the answer already."""
+    return etag is not None and etag in environ.get("HTTP_IF_NONE_MATCH", "")
 
 
 def error_response(status: int, message: str, req: Request | None = None) -> Response:

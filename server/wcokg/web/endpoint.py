@@ -23,10 +23,11 @@ from flask import Blueprint, Response
 from werkzeug import Request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.sansio.utils import get_current_url
+from werkzeug.utils import get_content_type
 
-from ..backends import Formats, NotAcceptable, QueryRequest, UpdateRefused
+from ..backends import Answer, Formats, NotAcceptable, QueryRequest, UpdateRefused
 from ..sparql import GRAPH_FORMATS
-from . import Context, answer_response, context, error_response, negotiate, status_of
+from . import Context, answer_headers, context, error_response, negotiate, not_modified, status_of
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ _W3C_FORMATS = {
 }
 
 
-def respond(req: Request, ctx: Context) -> Response:
+def respond(req: Request, ctx: Context) -> Response | AnswerResponse:
     """The response to any request at /sparql: a query's answer, the service description, or an error."""
     if req.method == "OPTIONS":
         return _cors(Response(status=204, headers={"Allow": _ALLOWED}), req)
@@ -70,8 +71,8 @@ def respond(req: Request, ctx: Context) -> Response:
         return response
     try:
         query = query_request(req)
-        response = service_description(req, ctx) if query is None else answer_response(
-            *ctx.backend.answer(query), req=req)
+        response = service_description(req, ctx) if query is None else AnswerResponse(
+            *ctx.backend.answer(query), req)
     except HTTPException as err:
         response = error_response(err.code or 500, err.description or err.name, req)
     except Exception as err:  # noqa: BLE001 - the known errors get their status; others are 500
@@ -177,11 +178,41 @@ def _inference(req: Request) -> bool:
     return value in _YES
 
 
-def _cors(response: Response, req: Request) -> Response:
+_CORS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "ETag, X-Result-Truncated"))
+
+
+def _cors(response: Response | AnswerResponse, req: Request) -> Response | AnswerResponse:
     if req.method in ("GET", "HEAD", "OPTIONS"):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Truncated"
+        response.headers.extend(_CORS)
     return response
+
+
+class AnswerResponse:
+    """A query's answer as a WSGI response, its headers written as a plain list.
+
+    What `answer_response` does with a werkzeug Response, without the Response: building one
+    and turning it into WSGI took a third of the time of an answer from the result cache.
+    """
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, answer: Answer, etag: str | None, req: Request):
+        if not_modified(etag, req.environ):
+            self.status, self.headers, self.body = "304 NOT MODIFIED", [], b""
+        else:
+            self.status, self.body = "200 OK", b"" if req.method == "HEAD" else answer.body
+            self.headers = [("Content-Type", _content_type(answer.media_type)),
+                            ("Content-Length", str(len(answer.body)))]
+        self.headers += answer_headers(answer, etag)
+
+    def __call__(self, environ, start_response):
+        start_response(self.status, self.headers)
+        return [self.body]
+
+
+@lru_cache(maxsize=32)
+def _content_type(media_type: str) -> str:
+    return get_content_type(media_type, "utf-8")  # as a werkzeug Response of that mimetype
 
 
 def service_description(req: Request, ctx: Context) -> Response:
