@@ -58,6 +58,11 @@ def test_activities_by_theme(built):
     # 001: the Asia-Pacific plastic-waste conference (I.6), the technology conferences (I.20), the WCO-UPU
     # e-commerce conference (I.21) and the Global AEO Conferences (I.27, no priority printed).
     ("events", [("I", "6", "B"), ("I", "20", "B"), ("I", "21", "B"), ("I", "27", None)]),
+    # 001: the stress-test tool "for business continuity and recovery" (I.28, :3037-3099).
+    ("business-continuity", [("I", "28", "A")]),
+    # 001 Part II rows whose subject is cooperation with other international organisations: the WTO and
+    # others on the TFA (II.12), on CBM (II.15), the Data Model among them (II.16), the Single Window (II.19).
+    ("international-cooperation", [("II", "12", "A"), ("II", "15", "B"), ("II", "16", "B"), ("II", "19", "A")]),
 ])
 def test_activities_by_narrower_theme(built, theme, expected):
     assert keys(run(built, "activities-by-theme", theme=theme), "part", "number", "priority") == expected

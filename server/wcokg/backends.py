@@ -79,23 +79,35 @@ class QueryFailed(Exception):
 #: SPARQL reads \\uXXXX escapes anywhere in a query, so they are decoded before screening.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
-
-
-def _keywords(*words: str) -> re.Pattern:
-    # Not part of a prefixed name, variable or longer word: `ex:service` and `?service` are no keyword.
-    return re.compile(rf"(?<![\w:?$])(?:{'|'.join(words)})(?![\w:])", re.IGNORECASE)
-
-
-#: One pattern a question, compiled once: screening is on every request's path.
-_UPDATE = _keywords(*_UPDATE_WORDS)
-_SERVICE = _keywords("SERVICE")
-_FROM = _keywords("FROM")
 _SCREENED_WORDS = (*_UPDATE_WORDS, "SERVICE", "FROM")
 
 
 def _code(text: str) -> str:
     text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
     return blank_opaque(text)
+
+
+def _has_keyword(code: str, words: Iterable[str]) -> bool:
+    """Whether upper-cased `code` holds one of `words` as a keyword, not as part of a prefixed
+    name, variable or longer word (`ex:service`, `?service`, `services` are none).
+
+    By str.find and a look at the characters around each find: a regular expression with
+    these look-arounds took 0.1-0.3 ms on a named query's 1,400 characters, on every request.
+    """
+    for word in words:
+        start = code.find(word)
+        while start != -1:
+            end = start + len(word)
+            before = code[start - 1] if start else " "
+            after = code[end] if end < len(code) else " "
+            if not (_word_char(before) or before in ":?$") and not (_word_char(after) or after == ":"):
+                return True
+            start = code.find(word, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches
 
 
 def screen(text: str) -> bool:
@@ -105,12 +117,12 @@ def screen(text: str) -> bool:
         # No keyword anywhere, not even in strings, IRIs or comments, nor an escape that could
         # spell one: nothing to refuse. (A substring test is a quarter of a regex's cost.)
         return False
-    code = _code(text)
-    if _UPDATE.search(code):
+    code = _code(text).upper()
+    if _has_keyword(code, _UPDATE_WORDS):
         raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
-    if _SERVICE.search(code):
+    if _has_keyword(code, ("SERVICE",)):
         raise QueryError("SERVICE is not allowed: this endpoint does not query other endpoints")
-    return _FROM.search(code) is not None
+    return _has_keyword(code, ("FROM",))
 
 
 def with_values(text: str, substitutions: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
