@@ -265,6 +265,7 @@ def test_json_answers_are_whole_or_cut_at_the_limit(endpoint, rows, truncated):
     assert headers.get("X-Result-Truncated") == (str(MAX_ROWS) if truncated else None)
     assert all(set(row) == {"s", "p", "o"} for row in bindings)
 
+
 def test_cors_on_get(endpoint):
     _, headers, _ = get(endpoint, "ASK {}")
     assert headers["Access-Control-Allow-Origin"] == "*"

@@ -183,8 +183,9 @@ class _Sink:
     """A file-like sink for pyoxigraph's serializers that gives up (`_Enough`) past `limit` markers.
 
     In a line-based format each result is one line, so counting newlines counts rows, and the
-    output is cut after the last row allowed. Raising from write() stops the serializer, and
-    with it the query's evaluation.
+    output is cut after the last row allowed; with another marker (`{` in JSON, an upper bound
+    on the rows) only whether the limit was passed counts. Raising from write() stops the
+    serializer, and with it the query's evaluation.
     """
 
     def __init__(self, limit: int, marker: bytes = b"\n"):
@@ -397,9 +398,9 @@ class _ReadOnlyStore(Store):
 def evaluate(store: _ReadOnlyStore, request: QueryRequest, max_rows: int) -> Answer:
     """Run one request on the store and encode its result."""
     own_dataset = screen(request.text)
+    run = lambda: store.run(request, own_dataset)  # noqa: E731 - evaluated again for a long JSON answer
     try:
-        return encode(store.run(request, own_dataset), request.formats, max_rows,
-                      again=lambda: store.run(request, own_dataset))
+        return encode(run(), request.formats, max_rows, again=run)
     except SyntaxError as err:
         raise QueryError(f"SPARQL syntax {err}") from None
     except ValueError as err:  # an invalid IRI in default-graph-uri / named-graph-uri
