@@ -3,7 +3,8 @@
 The benchmark needs graphs of 10k, 100k and 1M triples that look like the curated graph to
 the query engines and to the SHACL shapes: programmes and their two parts, time-bound and
 permanent activities with deadlines and status reports, working bodies in a reporting tree,
-instruments, themes, meetings, a strategic plan and source documents. Every node is written
+instruments, themes, meetings with their agenda items, decisions, presentations and reports,
+a strategic plan with KPIs, and source documents: something for every named query to find. Every node is written
 the way data/README.md describes (same IRI keys, `dcterms:source` + `wco:locator` on every
 fact-bearing node, French and English labels), under keys of its own (`syn-…`) so it never
 collides with the curated data, and it conforms to shapes/ (tests/test_bench_generator.py).
@@ -43,6 +44,10 @@ BODY_CLASSES = ("wco:Committee", "wco:WorkingGroup", "wco:SubCommittee", "wco:Pr
 INSTRUMENT_CLASSES = ("wco:Guidelines", "wco:Tool", "wco:Compendium", "wco:Guide", "wco:Recommendation",
                       "wco:Study", "wco:DataStandard")
 STRATEGIC_CLASSES = (("PS", "wco:CoreProcess"), ("FA", "wco:FocusArea"), ("OS", "wco:StrategicObjective"))
+DECISION_KINDS = ("adopted-agenda", "agreed", "approved", "endorsed", "guidance", "invited", "took-note")
+#: A meeting's agenda: item number, French and English title. Item II has a presentation,
+#: item III the report of the body's previous meeting.
+AGENDA = (("I", "Ouverture", "Opening"), ("II", "Exposés", "Presentations"), ("III", "Rapports", "Reports"))
 VERBS = (("Élaborer", "Develop"), ("Mettre à jour", "Update"), ("Examiner", "Review"), ("Promouvoir", "Promote"),
          ("Suivre", "Monitor"), ("Compiler", "Compile"), ("Harmoniser", "Harmonise"), ("Évaluer", "Assess"))
 OBJECTS = (("les directives", "the guidelines"), ("le recueil", "the compendium"), ("l'outil", "the tool"),
@@ -130,14 +135,16 @@ def write_reference(out: TurtleWriter, rng: random.Random, budget: int, tag: str
             ("wco:theme", f"<{rng.choice(ref.themes)}>"), *parent, *_source(rng, ref, f"body {n}")])
     ref.bodies = bodies
 
+    # Bodies administer instruments in turn, and themes take them in turn, so that the named
+    # queries about a body's or a theme's instruments find some at every scale.
     instruments = [f"instrument/SYN-{tag}-{n}" for n in range(max(10, budget // 1_500))]
     for n, key in enumerate(instruments):
         fr_obj, en_obj = rng.choice(OBJECTS)
         fr_topic, en_topic = rng.choice(TOPICS)
         out.node(file, key, rng.choice(INSTRUMENT_CLASSES), [
             *_labels(f"{fr_obj.capitalize()} {fr_topic} n° {n}", f"{en_obj.capitalize()} {en_topic} no. {n}"),
-            ("wco:acronym", literal(f"SI{n}", "en")), ("wco:administeredBy", f"<{rng.choice(bodies)}>"),
-            ("wco:theme", f"<{rng.choice(ref.themes)}>"), *_source(rng, ref, f"instrument {n}")])
+            ("wco:acronym", literal(f"SI{n}", "en")), ("wco:administeredBy", f"<{bodies[n % len(bodies)]}>"),
+            ("wco:theme", f"<{ref.themes[n % len(ref.themes)]}>"), *_source(rng, ref, f"instrument {n}")])
     ref.instruments = instruments
 
     for n in range(max(4, budget // 4_000)):
@@ -148,6 +155,7 @@ def write_reference(out: TurtleWriter, rng: random.Random, budget: int, tag: str
             *_labels(f"Réunion synthétique {n} ({month})", f"Synthetic meeting {n} ({month})"),
             ("wco:heldBy", f"<{body}>"), ("wco:startDate", typed(f"{month}-01", "date")),
             ("wco:sessionNumber", typed(n + 1, "integer")), *_source(rng, ref, f"meeting {n}")])
+        write_meeting_content(out, rng, ref, file, key, body, ref.meetings[-1][0] if ref.meetings else None)
         ref.meetings.append((key, month))
 
     plan = f"strategy/syn-{tag}"
@@ -161,7 +169,43 @@ def write_reference(out: TurtleWriter, rng: random.Random, budget: int, tag: str
                 *_labels(f"Élément stratégique {letters}{n}", f"Strategic element {letters}{n}"),
                 *_source(rng, ref, f"element {letters}{n}")])
             ref.elements.append(key)
+            if letters == "PS":
+                out.node(file, f"{plan}/kpi/{n}", "wco:KeyPerformanceIndicator", [
+                    ("wco:measures", f"<{key}>"), ("wco:isPartOf", f"<{plan}>"),
+                    *_labels(f"Indicateur {n}", f"Indicator {n}"),
+                    ("wco:target", literal(f"Cible {n}", "fr")), ("wco:target", literal(f"Target {n}", "en")),
+                    *_source(rng, ref, f"KPI {n}")])
     return ref
+
+
+def write_meeting_content(out: TurtleWriter, rng: random.Random, ref: Reference, file: str, meeting: str,
+                          body: str, previous: str | None) -> None:
+    """A meeting's agenda items, each with a decision of `body`; a presentation; the report of `previous`."""
+    for number, (item, fr, en) in enumerate(AGENDA):
+        key = f"{meeting}/item/{item}"
+        out.node(file, key, "wco:AgendaItem", [
+            ("wco:itemNumber", f'"{item}"'), ("wco:agendaItemOf", f"<{meeting}>"), *_labels(fr, en),
+            ("wco:firstParagraph", typed(10 * number + 1, "integer")), ("wco:theme", f"<{rng.choice(ref.themes)}>"),
+            *_source(rng, ref, f"item {item}")])
+        # Kinds in turn, over all meetings' decisions: every kind is decided at every scale.
+        kind = DECISION_KINDS[(len(ref.meetings) * len(AGENDA) + number) % len(DECISION_KINDS)]
+        out.node(file, f"{meeting}/decision/{number + 1}", "wco:Decision", [
+            ("wco:decisionKind", f"<concept/decision-kind/{kind}>"), ("wco:decidedBy", f"<{body}>"),
+            ("wco:onAgendaItem", f"<{key}>"), ("wco:concernsInstrument", f"<{rng.choice(ref.instruments)}>"),
+            ("wco:firstParagraph", typed(10 * number + 2, "integer")), ("wco:theme", f"<{rng.choice(ref.themes)}>"),
+            *_labels(f"Décision {number + 1} ({kind})", f"Decision {number + 1} ({kind})"),
+            *_source(rng, ref, f"item {item}, conclusions")])
+        if item == "II":
+            out.node(file, f"{meeting}/presentation/1", "wco:Presentation", [
+                ("wco:presentedBy", f"<{rng.choice(ref.bodies)}>"), ("wco:onAgendaItem", f"<{key}>"),
+                ("wco:theme", f"<{rng.choice(ref.themes)}>"), *_labels("Exposé", "Presentation"),
+                *_source(rng, ref, f"item {item}")])
+        if item == "III" and previous is not None:
+            out.node(file, f"{meeting}/report/1", "wco:MeetingReport", [
+                ("wco:reportOf", f"<{previous}>"), ("wco:reportedAt", f"<{meeting}>"), ("wco:oralReport", "false"),
+                ("wco:onAgendaItem", f"<{key}>"), ("wco:theme", f"<{rng.choice(ref.themes)}>"),
+                *_labels("Rapport de la réunion précédente", "Report of the previous meeting"),
+                *_source(rng, ref, f"item {item}")])
 
 
 def write_programme(out: TurtleWriter, rng: random.Random, ref: Reference, file: str, key: str,
@@ -172,10 +216,10 @@ def write_programme(out: TurtleWriter, rng: random.Random, ref: Reference, file:
         ("wco:hasPart", f"<{key}/I>"), ("wco:hasPart", f"<{key}/II>"),
         ("wco:startDate", typed(PERIOD[0], "date")), ("wco:endDate", typed(PERIOD[1], "date")),
         ("wco:activityCount", typed(activities, "integer")), *_source(rng, ref, "programme")])
-    for part, fr, en in (("I", "activités à délai spécifique", "time-bound activities"),
-                         ("II", "activités permanentes", "permanent activities")):
+    for part, fr, en, count in (("I", "activités à délai spécifique", "time-bound activities", (activities + 1) // 2),
+                                ("II", "activités permanentes", "permanent activities", activities // 2)):
         out.node(file, f"{key}/{part}", "wco:ProgrammePart", [
-            ("wco:code", f'"{part}"'), ("wco:isPartOf", f"<{key}>"),
+            ("wco:code", f'"{part}"'), ("wco:isPartOf", f"<{key}>"), ("wco:activityCount", typed(count, "integer")),
             *_labels(f"Partie {part} : {fr}", f"Part {part}: {en}"), *_source(rng, ref, f"part {part}")])
     for number in range(1, activities + 1):
         write_activity(out, rng, ref, file, key, "I" if number % 2 else "II", number)

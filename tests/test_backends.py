@@ -1,11 +1,15 @@
-"""The embedded backend sees every write on the next request, with its cheap generation check."""
+"""The embedded backend sees every write on the next request, with its cheap generation check;
+its query threads hand results back, and a call cancelled while queued never runs."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pyoxigraph as ox
 
-from wcokg.backends import EmbeddedBackend, Formats, GenerationFile, QueryRequest
+import pytest
+
+from wcokg.backends import EmbeddedBackend, Formats, GenerationFile, QueryRequest, _DaemonThreads
 from wcokg.store import Store
 
 EX = "https://example.org/"
@@ -52,3 +56,33 @@ def test_cached_answer_is_not_served_after_a_write(fresh_settings):
         assert b"second" in second.body and second_tag != first_tag
     finally:
         backend.close()
+
+
+def test_query_threads_hand_back_results_and_errors():
+    pool = _DaemonThreads(2)
+    try:
+        call = pool.submit(pow, 2, 10)
+        assert call.wait(5) and call.outcome() == 1024
+        failing = pool.submit(int, "not a number")
+        assert failing.wait(5)
+        with pytest.raises(ValueError, match="not a number"):
+            failing.outcome()
+    finally:
+        pool.stop(2)
+
+
+def test_a_call_cancelled_while_queued_never_runs():
+    pool, release, ran = _DaemonThreads(1), threading.Event(), []
+    try:
+        busy = pool.submit(release.wait, 5)  # holds the only thread
+        queued = pool.submit(ran.append, "queued")
+        assert not queued.wait(0.05)  # the request gives up waiting
+        assert queued.cancel()
+        assert not busy.cancel()  # running: too late to cancel
+        release.set()
+        assert busy.wait(5) and busy.outcome() is True
+        after = pool.submit(ran.append, "after")
+        assert after.wait(5)
+        assert ran == ["after"]
+    finally:
+        pool.stop(1)
