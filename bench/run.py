@@ -60,13 +60,14 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def prepare_home(workdir: Path, scale: str, seed: int) -> tuple[Path, int]:
-    """A WCOKG_HOME with the repository's ontology/, shapes/, queries/ and synthetic data/."""
-    home = workdir / scale / "home"
+def prepare_home(directory: Path, triples: int, seed: int) -> tuple[Path, int]:
+    """directory/home: a WCOKG_HOME with the repository's ontology/, shapes/, queries/ and
+    about `triples` triples of synthetic data/; and their exact count."""
+    home = directory / "home"
     home.mkdir(parents=True)
     for name in ("ontology", "shapes", "queries"):
         (home / name).symlink_to(ROOT / name, target_is_directory=True)
-    return home, generator.write(home / "data", generator.SCALES[scale], seed)
+    return home, generator.write(home / "data", triples, seed)
 
 
 def export_view(settings: Settings, directory: Path) -> tuple[Path, Path]:
@@ -170,7 +171,7 @@ def etag_check(server: systems.Server, text: str) -> dict:
 def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict], summary: dict,
               wanted: tuple[str, ...] = SYSTEMS) -> None:
     say(f"{scale}: generating")
-    home, triples = prepare_home(workdir, scale, seed)
+    home, triples = prepare_home(workdir / scale, generator.SCALES[scale], seed)
     store = workdir / scale / "store"
     settings = Settings(home=home, store=store)
     env = {**systems.os.environ, "WCOKG_HOME": str(home), "WCOKG_STORE": str(store)}

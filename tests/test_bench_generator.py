@@ -7,11 +7,11 @@ import pyoxigraph as ox
 
 from bench import generator
 from bench.queries import benchmark
+from bench.run import prepare_home
 from wcokg.build import build
 from wcokg.store import Store
 from wcokg.validation import validate_files
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Benchmark queries allowed to find nothing in synthetic data: three look for defects that
 #: conforming data lacks, one names the curated strategic plan in its text.
 EMPTY_BY_DESIGN = {"activities-without-english-title", "activities-without-kpi", "activities-without-source",
@@ -63,11 +63,7 @@ def test_submission_points_at_the_reference_graph(settings, tmp_path: Path):
 
 def test_every_benchmark_query_finds_rows(settings, tmp_path: Path):
     # A query that finds nothing at every scale would measure only the cost of a request.
-    home = tmp_path / "home"
-    home.mkdir()
-    for name in ("ontology", "shapes", "queries"):
-        (home / name).symlink_to(ROOT / name, target_is_directory=True)
-    generator.write(home / "data", 3_000, seed=0)
+    home, _ = prepare_home(tmp_path, 3_000, seed=0)
     synthetic = replace(settings, home=home, store=tmp_path / "store")
     build(synthetic, progress=lambda message: None)
     store = Store(synthetic, read_only=True)

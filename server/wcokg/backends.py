@@ -199,10 +199,11 @@ class _Sink:
         chunk = bytes(chunk)
         count = chunk.count(self.marker)
         if self.count + count > self.limit:
-            end = -1
-            for _ in range(self.limit - self.count):
-                end = chunk.index(self.marker, end + 1)
-            self.parts.append(chunk[:end + 1])
+            if self.marker == b"\n":  # rows: keep those allowed; another marker only tells
+                end = -1
+                for _ in range(self.limit - self.count):
+                    end = chunk.index(self.marker, end + 1)
+                self.parts.append(chunk[:end + 1])
             self.truncated = True
             raise _Enough
         self.count += count
