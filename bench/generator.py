@@ -21,6 +21,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: The repository, whose ontology/, shapes/ and queries/ a synthetic WCOKG_HOME links to.
+ROOT = Path(__file__).resolve().parents[1]
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
 PREFIXES = """\
@@ -319,6 +321,16 @@ def write(directory: Path, triples: int, seed: int = 0) -> int:
     for name, text in texts.items():
         (directory / f"{name}.ttl").write_text(text, encoding="utf-8")
     return count
+
+
+def write_home(directory: Path, triples: int, seed: int = 0) -> tuple[Path, int]:
+    """directory/home: a WCOKG_HOME with the repository's ontology/, shapes/, queries/ and
+    about `triples` triples of synthetic data/; and their exact count."""
+    home = directory / "home"
+    home.mkdir(parents=True)
+    for name in ("ontology", "shapes", "queries"):
+        (home / name).symlink_to(ROOT / name, target_is_directory=True)
+    return home, write(home / "data", triples, seed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,6 @@ from . import generator, report, submissions, systems
 from .load import Measurement, fetch, measure
 from .queries import benchmark
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 CLIENTS = (1, 8)
 #: What a run can measure: the three servers, and the submission figures (validation, inference).
@@ -58,16 +57,6 @@ class Plan:
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def prepare_home(directory: Path, triples: int, seed: int) -> tuple[Path, int]:
-    """directory/home: a WCOKG_HOME with the repository's ontology/, shapes/, queries/ and
-    about `triples` triples of synthetic data/; and their exact count."""
-    home = directory / "home"
-    home.mkdir(parents=True)
-    for name in ("ontology", "shapes", "queries"):
-        (home / name).symlink_to(ROOT / name, target_is_directory=True)
-    return home, generator.write(home / "data", triples, seed)
 
 
 def export_view(settings: Settings, directory: Path) -> tuple[Path, Path]:
@@ -171,7 +160,7 @@ def etag_check(server: systems.Server, text: str) -> dict:
 def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict], summary: dict,
               wanted: tuple[str, ...] = SYSTEMS) -> None:
     say(f"{scale}: generating")
-    home, triples = prepare_home(workdir / scale, generator.SCALES[scale], seed)
+    home, triples = generator.write_home(workdir / scale, generator.SCALES[scale], seed)
     store = workdir / scale / "store"
     settings = Settings(home=home, store=store)
     env = {**systems.os.environ, "WCOKG_HOME": str(home), "WCOKG_STORE": str(store)}

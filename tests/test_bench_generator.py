@@ -7,7 +7,6 @@ import pyoxigraph as ox
 
 from bench import generator
 from bench.queries import benchmark
-from bench.run import prepare_home
 from wcokg.build import build
 from wcokg.store import Store
 from wcokg.validation import validate_files
@@ -63,7 +62,7 @@ def test_submission_points_at_the_reference_graph(settings, tmp_path: Path):
 
 def test_every_benchmark_query_finds_rows(settings, tmp_path: Path):
     # A query that finds nothing at every scale would measure only the cost of a request.
-    home, _ = prepare_home(tmp_path, 3_000, seed=0)
+    home, _ = generator.write_home(tmp_path, 3_000, seed=0)
     synthetic = replace(settings, home=home, store=tmp_path / "store")
     build(synthetic, progress=lambda message: None)
     store = Store(synthetic, read_only=True)
