@@ -124,21 +124,48 @@ def screen(text: str) -> bool:
 
 
 def with_values(text: str, substitutions: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
-    """The query with its bound variables set by a VALUES block that opens its WHERE clause.
+    """The query with its bound variables set by VALUES blocks, for servers that take no substitutions.
 
-    For servers that take no substitutions. The terms are written by pyoxigraph in N-Triples,
-    so no value can end its term early and change the query around it.
+    A substitution sets a variable everywhere in the query, subqueries included; a VALUES block
+    binds it only in its own group. So one block opens the WHERE clause, with every variable,
+    and one opens each subquery's WHERE clause that names some, with those: a subquery that
+    picks a programme's activities then starts from the programme, not from every programme
+    (programme-summary at 100k triples: 0.5 s with the outer block alone, 16 ms with both).
+    The terms are written by pyoxigraph in N-Triples, so no value can end its term early and
+    change the query around it.
     """
     pairs = list(substitutions)
     if not pairs:
         return text
     code = blank_opaque(text)  # same offsets as text
-    where = re.search(r"(?<![\w:?$])WHERE\s*\{", code, re.IGNORECASE) or re.search(r"\{", code)
-    if where is None:
-        raise QueryError("the query has no WHERE clause to bind its parameters in")
-    at = where.end()
-    values = f" VALUES ({' '.join('?' + name for name, _ in pairs)}) {{ ({' '.join(str(term) for _, term in pairs)}) }} "
-    return text[:at] + values + text[at:]
+    wheres = [m.end() for m in re.finditer(r"(?<![\w:?$])WHERE\s*\{", code, re.IGNORECASE)]
+    if not wheres:
+        first = code.find("{")
+        if first == -1:
+            raise QueryError("the query has no WHERE clause to bind its parameters in")
+        wheres = [first + 1]
+    out, done = [], 0
+    for at in wheres:
+        group = code[at:_closing_brace(code, at)]
+        named = pairs if at == wheres[0] else [
+            (name, term) for name, term in pairs if re.search(rf"[?$]{re.escape(name)}(?!\w)", group)]
+        if named:
+            out.append(text[done:at])
+            out.append(f" VALUES ({' '.join('?' + name for name, _ in named)}) "
+                       f"{{ ({' '.join(str(term) for _, term in named)}) }} ")
+            done = at
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _closing_brace(code: str, start: int) -> int:
+    """The offset of the brace closing the group that opens just before `start` (or the end)."""
+    depth = 1
+    for offset in range(start, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[offset], 0)
+        if depth == 0:
+            return offset
+    return len(code)
 
 
 # -- requests and answers --------------------------------------------------------------------
