@@ -63,14 +63,18 @@ def synthetic_arguments(seed: int = 0) -> dict[str, str]:
             "activity": f"activity/syn-{tag}-0/I/1"}
 
 
+def valued(query: catalogue.NamedQuery, values: dict[str, str], settings: Settings) -> str:
+    """The named query's text with its parameters (`values`, else the defaults) bound by VALUES."""
+    bound = catalogue.bind(query, values, settings)
+    return with_values(catalogue.text_for(query, settings), [(v.value, t) for v, t in bound.items()])
+
+
 def named(settings: Settings, seed: int = 0) -> dict[str, str]:
     """The named queries of queries/, parameters bound to synthetic entities or their defaults."""
-    out, arguments = {}, synthetic_arguments(seed)
-    for name, query in catalogue.catalogue(settings).items():
-        given = {p.name: arguments[p.name] for p in query.params if p.name in arguments and p.default is not None}
-        bound = catalogue.bind(query, given, settings)
-        out[name] = with_values(catalogue.text_for(query, settings), [(v.value, t) for v, t in bound.items()])
-    return out
+    arguments = synthetic_arguments(seed)
+    return {name: valued(query, {p.name: arguments[p.name] for p in query.params
+                                 if p.name in arguments and p.default is not None}, settings)
+            for name, query in catalogue.catalogue(settings).items()}
 
 
 def benchmark(settings: Settings, seed: int = 0) -> dict[str, str]:

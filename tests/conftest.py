@@ -37,6 +37,18 @@ def built(settings) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def synthetic_built(settings, tmp_path_factory) -> Settings:
+    """A store built once from 3k triples of the benchmark's synthetic data (seed 0), whose
+    entities lack many optional values (reports with no decision, decisions on no instrument)."""
+    from bench import generator
+
+    home, _ = generator.write_home(tmp_path_factory.mktemp("synthetic"), 3_000, seed=0)
+    synthetic = replace(settings, home=home, store=home.parent / "store")
+    build(synthetic, progress=lambda message: None)
+    return synthetic
+
+
 @pytest.fixture
 def fresh_settings(tmp_path) -> Settings:
     return replace(Settings(), home=ROOT, store=tmp_path / "store")

@@ -1,13 +1,11 @@
 """The benchmark's synthetic data: shaped like the curated graph, the same for the same seed, and
 with something for every benchmark query to find."""
-from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from bench import generator
 from bench.queries import benchmark
-from wcokg.build import build
 from wcokg.store import Store
 from wcokg.validation import validate_files
 
@@ -60,11 +58,8 @@ def test_submission_points_at_the_reference_graph(settings, tmp_path: Path):
     assert together.conforms, [(r.focus, r.path) for r in together.violations[:5]]
 
 
-def test_every_benchmark_query_finds_rows(settings, tmp_path: Path):
+def test_every_benchmark_query_finds_rows(synthetic_built):
     # A query that finds nothing at every scale would measure only the cost of a request.
-    home, _ = generator.write_home(tmp_path, 3_000, seed=0)
-    synthetic = replace(settings, home=home, store=tmp_path / "store")
-    build(synthetic, progress=lambda message: None)
-    store = Store(synthetic, read_only=True)
-    empty = sorted(name for name, text in benchmark(synthetic).items() if not list(store.query(text)))
+    store = Store(synthetic_built, read_only=True)
+    empty = sorted(name for name, text in benchmark(synthetic_built).items() if not list(store.query(text)))
     assert empty == sorted(EMPTY_BY_DESIGN)

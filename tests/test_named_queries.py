@@ -316,7 +316,6 @@ def test_values_binding_agrees_with_substitution(built, name):
     assert substituted == valued
 
 
-
 def test_values_bind_a_parameter_in_every_subquery_that_names_it():
     # As a substitution does: else a remote server runs the subquery over every programme and
     # joins the one asked for afterwards (programme-summary at 100k: 0.5 s against 16 ms).
@@ -326,6 +325,7 @@ def test_values_bind_a_parameter_in_every_subquery_that_names_it():
         'SELECT ?p ?n WHERE { VALUES (?p ?x) { (<http://e/1> "2") }  '
         '{ SELECT ?p (COUNT(?x) AS ?n) WHERE { VALUES (?p ?x) { (<http://e/1> "2") }  ?x <http://e/in> ?p } GROUP BY ?p } '
         '{ SELECT ?y WHERE { ?y <http://e/other> ?z } } ?p <http://e/label> "WHERE { ?p }" }')
+
 
 def test_gap_queries_find_an_activity_with_every_gap(tmp_path):
     """The data-quality queries return nothing on the shipped data; here they must find a gap.

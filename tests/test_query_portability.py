@@ -9,17 +9,12 @@ engine's own, so lists are compared as sets.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pyoxigraph as ox
 import pytest
 import rdflib
 
-from bench import generator
-from bench.queries import named
+from bench.queries import named, valued
 from wcokg import queries
-from wcokg.backends import with_values
-from wcokg.build import build
 from wcokg.store import Store
 
 from conftest import ROOT
@@ -38,10 +33,12 @@ class Engines:
         self.texts = texts
 
     def oxigraph(self, name: str) -> list[tuple]:
-        return sorted(tuple(_value(None if term is None else term.value) for term in row) for row in self.store.query(self.texts[name]))
+        rows = self.store.query(self.texts[name])
+        return sorted(tuple(_value(None if term is None else term.value) for term in row) for row in rows)
 
     def rdflib(self, name: str) -> list[tuple]:
-        return sorted(tuple(_value(None if term is None else str(term)) for term in row) for row in self.graph.query(self.texts[name]))
+        rows = self.graph.query(self.texts[name])
+        return sorted(tuple(_value(None if term is None else str(term)) for term in row) for row in rows)
 
 
 def _value(text: str | None) -> str | None:
@@ -50,20 +47,12 @@ def _value(text: str | None) -> str | None:
 
 @pytest.fixture(scope="module")
 def curated(built) -> Engines:
-    texts = {}
-    for name in NAMES:
-        query = queries.find(built, name)
-        bound = queries.bind(query, {}, built)
-        texts[name] = with_values(queries.text_for(query, built), [(v.value, t) for v, t in bound.items()])
-    return Engines(built, texts)
+    return Engines(built, {name: valued(queries.find(built, name), {}, built) for name in NAMES})
 
 
 @pytest.fixture(scope="module")
-def synthetic(settings, tmp_path_factory) -> Engines:
-    home, _ = generator.write_home(tmp_path_factory.mktemp("synthetic"), 3_000, seed=0)
-    synthetic = replace(settings, home=home, store=home.parent / "store")
-    build(synthetic, progress=lambda message: None)
-    return Engines(synthetic, named(synthetic, seed=0))
+def synthetic(synthetic_built) -> Engines:
+    return Engines(synthetic_built, named(synthetic_built, seed=0))
 
 
 @pytest.mark.parametrize("name", NAMES)
