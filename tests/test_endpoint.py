@@ -350,3 +350,38 @@ def test_a_service_query_makes_no_request(embedded):
         listener.settimeout(0.2)
         with pytest.raises(TimeoutError):
             listener.accept()
+
+
+TRICKY_QUERY_STRINGS = [
+    "", "query=", "query", "&&query=a&&", "a=1&a=2&b", "query=SELECT+%3Fs+WHERE+%7B%7D",
+    "query=%", "query=%4", "query=%zz%41", "query=100%25+sure", "query=a%2Bb+c", "query=%5C%5Cx41\\x41",
+    "query=caf%C3%A9", "query=%C3", "query=%FF%FE", "query=%e2%82%ac", "query=a=b=c", "=x", "x=%0A%23%20r1",
+    "query=caf\u00e9",  # raw non-ASCII: werkzeug's parse
+]
+
+
+@pytest.mark.parametrize("query_string", TRICKY_QUERY_STRINGS)
+def test_url_parameters_are_read_as_werkzeug_reads_them(query_string):
+    from werkzeug import Request
+    from werkzeug.test import EnvironBuilder
+
+    from wcokg.web.endpoint import ProtocolRequest
+
+    environ = EnvironBuilder(path="/sparql").get_environ()
+    environ["QUERY_STRING"] = query_string.encode().decode("latin-1")  # as a WSGI server passes it
+    assert list(ProtocolRequest(environ).args.items(multi=True)) == list(Request(environ).args.items(multi=True))
+
+
+def test_random_url_parameters_are_read_as_werkzeug_reads_them():
+    import random
+
+    from wcokg.web.endpoint import url_parameters
+
+    pieces = ["a", "Z", "0", "9", "f", "%", "+", "&", "=", "\\", "x", " ", "%41", "%2B", "%26", "%3D", "%25",
+              "%5C", "%0A", "%C3%A9", "%E2%82%AC", "%C3", "%FF", "%g1", "%%", "\u00e9", "\u20ac", ";"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        raw = text.encode()
+        expected = urllib.parse.parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        assert url_parameters(raw) == expected, text

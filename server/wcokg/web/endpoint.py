@@ -15,15 +15,17 @@ request whose If-None-Match matches is answered 304 without running the query ag
 """
 from __future__ import annotations
 
+import codecs
 import logging
 from functools import lru_cache
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Response
 from werkzeug import Request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.sansio.utils import get_current_url
-from werkzeug.utils import get_content_type
+from werkzeug.utils import cached_property, get_content_type
 
 from ..backends import Answer, Formats, NotAcceptable, QueryRequest, UpdateRefused
 from ..sparql import GRAPH_FORMATS
@@ -121,9 +123,44 @@ class QueryEndpoint:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") not in self.paths:
             return self.app(environ, start_response)
-        req = Request(environ)
+        req = ProtocolRequest(environ)
         req.max_content_length = self.ctx.settings.max_upload_bytes
         return respond(req, self.ctx)(environ, start_response)
+
+
+class ProtocolRequest(Request):
+    """werkzeug's Request, with the URL parameters decoded in C.
+
+    werkzeug decodes them with urllib, which goes from one %-escape to the next in Python: a
+    named query sent in the URL holds about a thousand escapes, 0.28 ms of a 0.9 ms answer.
+    """
+
+    @cached_property
+    def args(self):
+        return self.parameter_storage_class(url_parameters(self.query_string))
+
+
+def url_parameters(query_string: bytes) -> list[tuple[str, str]]:
+    """The name-value pairs of a URL's query string, as werkzeug's Request.args holds them.
+
+    An ASCII query string whose escapes are all well formed and spell UTF-8 is decoded by
+    CPython's C decoder of backslash escapes (the one pickle uses), each %XX turned into \\xXX;
+    anything else goes through werkzeug's own parse, so the answer is the same either way.
+    """
+    if query_string.isascii():
+        try:
+            return [(_unquote_plus(name), _unquote_plus(value))
+                    for name, _, value in (part.partition(b"=") for part in query_string.split(b"&") if part)]
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return parse_qsl(query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+
+
+def _unquote_plus(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" not in raw:
+        return raw.decode("ascii")
+    return codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0].decode("utf-8")
 
 
 @lru_cache(maxsize=64)
