@@ -70,24 +70,18 @@ def parse(content: bytes, source: str, fmt: ox.RdfFormat | None = None, base: st
         raise _located(err, source) from None
 
 
-def load_file(store: ox.Store, path: Path, graph: ox.NamedNode, base: str, bulk: bool = False) -> None:
+def load_file(store: ox.Store, path: Path, graph: ox.NamedNode, base: str) -> None:
     """Add a file's triples to `graph` of a pyoxigraph store, under `base`, or raise an InputError.
 
     With the canonical base the store parses the file itself, in Rust (a million triples
     never become Python objects); another base needs every IRI moved, so the quads pass
-    through `rebase`. Blank nodes get fresh names either way. `bulk` writes through
-    Oxigraph's bulk loader, for a store no one reads yet (see Store.fresh).
+    through `rebase`. Blank nodes get fresh names either way.
     """
     if base != CANONICAL_BASE:
-        quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in rebase(parse_file(path), base))
-        if bulk:
-            store.bulk_extend(quads)
-        else:
-            store.extend(quads)
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in rebase(parse_file(path), base))
         return
-    load = store.bulk_load if bulk else store.load
     try:
-        load(path=str(path), format=format_for(str(path)), base_iri=CANONICAL_BASE, to_graph=graph)
+        store.load(path=str(path), format=format_for(str(path)), base_iri=CANONICAL_BASE, to_graph=graph)
     except OSError as err:
         raise InputError(str(path), err.strerror or str(err)) from None
     except (SyntaxError, ValueError, UnicodeDecodeError) as err:

@@ -218,7 +218,7 @@ def close(store: Store, progress=None) -> int:
     follows chains of subproperties, inverses and symmetry in one step, the transitive one
     uses property paths), so a family runs again only when another has added triples of a
     property it reads. The additions are one transaction each, not one in all: this is for
-    a store no one reads yet, such as those a build fills. Returns the size of
+    a store no one reads yet, such as the one a build fills in memory. Returns the size of
     the inferred graph.
     """
     say = progress or (lambda message: None)
