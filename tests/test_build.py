@@ -68,14 +68,13 @@ def test_unreadable_file_fails_the_build_and_leaves_the_store_as_it_was(fresh_se
 
 
 def test_unreadable_file_fails_a_first_build_and_leaves_no_store(fresh_settings, tmp_path):
-    """A first build bulk-loads into a directory of its own; a bad file leaves nothing behind."""
+    """A first build reads every file before it writes: a bad file leaves nothing behind."""
     home = copy_home(tmp_path)
     (home / "data" / "broken.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b\n", encoding="utf-8")
     with pytest.raises(BuildError) as err:
         build(replace(fresh_settings, home=home), progress=lambda m: None)
     assert "broken.ttl:3" in str(err.value)
-    assert Store(fresh_settings).is_empty()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "store"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
     # The other files were read and reported on: fixed, the same build goes through.
     (home / "data" / "broken.ttl").unlink()
     report = build(replace(fresh_settings, home=home), progress=lambda m: None)

@@ -132,7 +132,7 @@ class ProtocolRequest(Request):
     """werkzeug's Request, with the URL parameters decoded in C.
 
     werkzeug decodes them with urllib, which goes from one %-escape to the next in Python: a
-    named query sent in the URL holds about a thousand escapes, 0.28 ms of a 0.9 ms answer.
+    named query sent in the URL holds about a thousand escapes, 90 µs of a 0.9 ms answer.
     """
 
     @cached_property
