@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -39,12 +40,19 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
+    """Stop a server started here and every process it started.
+
+    Each server runs in a session of its own, so that its whole process group can be told to
+    stop: killing granian's main process alone, when a worker was slow to finish, left the
+    worker running after the tests.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with contextlib.suppress(ProcessLookupError):  # what is left of the group, if anything
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _command(name: str) -> str:
@@ -57,7 +65,7 @@ def start_wcokg(store: Path, env: dict | None = None) -> tuple[str, subprocess.P
     port = free_port()
     process = subprocess.Popen(
         [_command("wcokg"), "serve", "--store", str(store), "--port", str(port), "--workers", "2"], cwd=ROOT,
-        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz", process)
@@ -71,7 +79,8 @@ def start_oxigraph(location: Path, port: int | None = None) -> tuple[str, subpro
     """A real Oxigraph server; returns its base URL once it answers."""
     port = port or free_port()
     process = subprocess.Popen([_command("oxigraph"), "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/query?query=ASK%7B%7D", process)
