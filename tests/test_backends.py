@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 import pytest
 
-from wcokg.backends import EmbeddedBackend, Formats, GenerationFile, QueryRequest, _DaemonThreads
+from wcokg.backends import Answer, EmbeddedBackend, Formats, GenerationFile, QueryRequest, ResultCache, _DaemonThreads
 from wcokg.store import Store
 
 EX = "https://example.org/"
@@ -42,6 +42,23 @@ def test_generation_file_sees_a_write_after_a_settled_one(fresh_settings):
     assert watcher.read() == 1
     store._bump_generation()
     assert watcher.read() == 2
+
+
+def test_the_result_cache_holds_at_most_its_bytes_dropping_the_least_recently_used():
+    cache = ResultCache(size=100, max_bytes=3000)
+    requests = [QueryRequest(f"SELECT * WHERE {{ ?s ?p {i} }}") for i in range(5)]
+    kilobyte = Answer(b"x" * 1000, "text/plain")
+    assert cache.get(1, requests[0]) is None  # the first request of a generation
+    for request in requests[:3]:
+        cache.put(1, request, kilobyte, "tag")
+    assert cache.get(1, requests[0]) is not None  # used again: the most recent now
+    cache.put(1, requests[3], kilobyte, "tag")
+    assert cache.get(1, requests[1]) is None
+    assert all(cache.get(1, request) is not None for request in (requests[0], requests[2], requests[3]))
+    cache.put(1, requests[3], kilobyte, "tag")  # put again: counted once
+    assert all(cache.get(1, request) is not None for request in (requests[0], requests[2], requests[3]))
+    cache.put(1, requests[4], Answer(b"x" * 3001, "text/plain"), "tag")  # past the bound alone: never kept
+    assert cache.get(1, requests[4]) is None and cache.get(1, requests[3]) is not None
 
 
 def test_cached_answer_is_not_served_after_a_write(fresh_settings):

@@ -311,15 +311,19 @@ class ResultCache:
     """The most recently used answers of one process, with their ETags, keyed by request.
 
     All entries belong to one generation: a write bumps it, so entries of older generations
-    would never be hit again; they are dropped at once rather than left to age out. Large
-    answers are not kept.
+    would never be hit again; they are dropped at once rather than left to age out. The cache
+    holds at most `size` answers and `max_bytes` of answer bodies, whichever comes first: by
+    count alone, a thousand answers of a megabyte each held a gigabyte per process.
+    Answers over a megabyte are not kept.
     """
 
     largest = 1 << 20
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, max_bytes: int):
         self.size = size
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[QueryRequest, tuple[Answer, str]] = OrderedDict()
+        self._bytes = 0
         self._generation: int | None = None
         self._lock = threading.Lock()
 
@@ -327,6 +331,7 @@ class ResultCache:
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()
+                self._bytes = 0
                 self._generation = generation
                 return None
             entry = self._entries.get(request)
@@ -335,14 +340,20 @@ class ResultCache:
             return entry
 
     def put(self, generation: int, request: QueryRequest, answer: Answer, tag: str) -> None:
-        if self.size <= 0 or len(answer.body) > self.largest:
+        size = len(answer.body)
+        if self.size <= 0 or size > min(self.largest, self.max_bytes):
             return
         with self._lock:
             if generation != self._generation:
                 return
+            replaced = self._entries.pop(request, None)
+            if replaced is not None:
+                self._bytes -= len(replaced[0].body)
             self._entries[request] = (answer, tag)
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._bytes += size
+            while len(self._entries) > self.size or self._bytes > self.max_bytes:
+                _, (evicted, _) = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
 
 
 def etag(generation: int, request: QueryRequest) -> str:
@@ -535,7 +546,7 @@ class EmbeddedBackend(Backend):
 
     def __init__(self, settings: Settings, threads: int = 8, on_overrun: Callable[[], None] | None = None):
         self.settings = settings
-        self.cache = ResultCache(settings.cache_size)
+        self.cache = ResultCache(settings.cache_size, settings.cache_bytes)
         self.on_overrun = on_overrun
         self._threads = threads
         self._pool = _DaemonThreads(threads)

@@ -45,6 +45,8 @@ class Settings:
     workers: int = field(default_factory=lambda: _number("WCOKG_WORKERS", min(4, max(2, os.cpu_count() or 2))))
     #: Query answers each server process keeps for repeated requests (0 turns the cache off).
     cache_size: int = field(default_factory=lambda: _number("WCOKG_CACHE_SIZE", 1024))
+    #: The bytes of answers that cache may hold in all, each process.
+    cache_bytes: int = field(default_factory=lambda: _number("WCOKG_CACHE_BYTES", 64 * 1024 * 1024))
     #: What dataset descriptions and dumps state of their terms of use and publisher.
     license: str = field(default_factory=lambda: os.environ.get("WCOKG_LICENSE")
                          or "https://creativecommons.org/licenses/by/4.0/")
