@@ -75,7 +75,7 @@ def test_unreadable_file_fails_a_first_build_and_leaves_no_store(fresh_settings,
         build(replace(fresh_settings, home=home), progress=lambda m: None)
     assert "broken.ttl:3" in str(err.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
-    # The other files were read and reported on: fixed, the same build goes through.
+    # Nothing is left to get in the way: with the file fixed, the same build goes through.
     (home / "data" / "broken.ttl").unlink()
     report = build(replace(fresh_settings, home=home), progress=lambda m: None)
     assert report.graphs["data/bodies"] > 0 and report.inferred > 0

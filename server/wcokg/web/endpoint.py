@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import logging
 from functools import lru_cache
-from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Response
@@ -137,23 +136,21 @@ class ProtocolRequest(Request):
 
     @cached_property
     def args(self):
-        return self.parameter_storage_class(url_parameters(self.query_string))
+        pairs = url_parameters(self.query_string)
+        return super().args if pairs is None else self.parameter_storage_class(pairs)
 
 
-def url_parameters(query_string: bytes) -> list[tuple[str, str]]:
-    """The name-value pairs of a URL's query string, as werkzeug's Request.args holds them.
-
-    An ASCII query string whose escapes are all well formed and spell UTF-8 is decoded by
-    CPython's C decoder of backslash escapes (the one pickle uses), each %XX turned into \\xXX;
-    anything else goes through werkzeug's own parse, so the answer is the same either way.
-    """
-    if query_string.isascii():
-        try:
-            return [(_unquote_plus(name), _unquote_plus(value))
-                    for name, _, value in (part.partition(b"=") for part in query_string.split(b"&") if part)]
-        except (ValueError, UnicodeDecodeError):
-            pass
-    return parse_qsl(query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+def url_parameters(query_string: bytes) -> list[tuple[str, str]] | None:
+    """The name-value pairs of an ASCII query string whose escapes are all well formed and spell
+    UTF-8, decoded by CPython's C decoder of backslash escapes (the one pickle uses), each %XX
+    turned into \\xXX; None for any other query string, which werkzeug's own parse reads."""
+    if not query_string.isascii():
+        return None
+    try:
+        return [(_unquote_plus(name), _unquote_plus(value))
+                for name, _, value in (part.partition(b"=") for part in query_string.split(b"&") if part)]
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _unquote_plus(raw: bytes) -> str:
