@@ -6,13 +6,14 @@
 For each scale: generate the data (bench/generator.py), build a wco-kg store from it with
 `wcokg build` (timed: the load figure), export the store's query view (asserted + inferred
 triples, as wco-kg's default graph shows them) and give the same view to Oxigraph server and
-to rdflib-endpoint; then run every benchmark query (bench/queries.py) through each server
-with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
+to rdflib-endpoint; then run every benchmark query (bench/queries.py) through each server in
+turn, with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
 of submissions and the inference refresh after one. Results go to bench/results/.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import signal
@@ -84,9 +85,9 @@ def result_rows(body: bytes) -> int | None:
         return None
 
 
-def bench_server(server: systems.Server, queries: dict[str, str], plan: Plan, scale: str,
-                 modes: dict[str, bool], rows: list[dict], summary: dict) -> None:
-    """Every query through one server, in each mode (system name -> unique texts?), at 1 and 8 clients.
+def bench_query(server: systems.Server, name: str, text: str, plan: Plan, scale: str,
+                modes: dict[str, bool], rows: list[dict], summary: dict) -> None:
+    """One query through one server, in each mode (system name -> unique texts?), at 1 and 8 clients.
 
     A query whose first answer (on the first system measured) takes longer than plan.slow
     seconds, or on this system, is measured at 1 client only (plan.slow_requests requests): at 8
@@ -95,52 +96,51 @@ def bench_server(server: systems.Server, queries: dict[str, str], plan: Plan, sc
     summary["skipped"] list those cells; the goals' geometric means leave them out.
     """
     answers = summary["result_rows"].setdefault(scale, {})
-    for name, text in queries.items():
-        known = plan.first.get((scale, name))
-        if server.name == "rdflib-endpoint" and known is not None and known > plan.rdflib_max:
-            summary["skipped"].append({"scale": scale, "system": server.name, "query": name,
-                                       "first_s_elsewhere": round(known, 3)})
-            continue
-        start = time.perf_counter()
-        try:
-            # wco-kg stops a query at plan.query_timeout; the other two servers run without a
-            # limit (see systems.oxigraph), so the client gives up on them a little later.
-            status, _, body = fetch(server.target, text, timeout=plan.query_timeout + 5)
-        except OSError as err:
-            status, body = 0, repr(err).encode()
-        # The first system to answer decides for all whether the query is slow, so that every
-        # system is measured in the same cells.
-        own = time.perf_counter() - start
-        first = plan.first.setdefault((scale, name), own)
-        answers.setdefault(name, {})[server.name] = result_rows(body) if status == 200 else (
-            f"HTTP {status}" if status else "no answer in time")
-        if status != 200:
-            say(f"  {server.name} {name}: HTTP {status} {body[:200]!r}; skipped")
-            summary["failed"].append({"scale": scale, "system": server.name, "query": name, "status": status})
-            continue
-        if plan.too_slow is not None and max(first, own) > plan.too_slow:
-            summary["skipped"].append({"scale": scale, "system": server.name, "query": name, "first_s": round(own, 3)})
-            continue
-        # A system much slower than the first one is spared the 8-client cell of that query too.
-        slow = max(first, own) > plan.slow
-        for system, unique in modes.items():
-            for clients in (1,) if slow else CLIENTS:
-                result: Measurement = measure(
-                    server.target, text, clients, unique=unique, duration=plan.duration,
-                    max_requests=plan.slow_requests if slow else plan.max_requests * clients,
-                    warmup=2 if not slow else 0 if unique else 1, timeout=plan.query_timeout + 5)
-                if result.latencies_ms:
-                    summary["client_cpu"].append(1000 * result.client_cpu_s / len(result.latencies_ms))
-                rows.append({"scale": scale, "system": system, "query": name, "clients": clients,
-                             "p50_ms": _round(result.percentile(50)), "p95_ms": _round(result.percentile(95)),
-                             "qps": _round(result.qps)})
-                if result.errors:
-                    summary["failed"].append({"scale": scale, "system": system, "query": name, "clients": clients,
-                                              "errors": result.errors})
-            if slow:
-                summary["slow"].append({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)})
-        say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms; "
-            + ", ".join(f"{r['system']}/{r['clients']}: {r['qps']}/s" for r in rows[-len(modes) * (1 if slow else 2):]))
+    known = plan.first.get((scale, name))
+    if server.name == "rdflib-endpoint" and known is not None and known > plan.rdflib_max:
+        summary["skipped"].append({"scale": scale, "system": server.name, "query": name,
+                                   "first_s_elsewhere": round(known, 3)})
+        return
+    start = time.perf_counter()
+    try:
+        # wco-kg stops a query at plan.query_timeout; the other two servers run without a
+        # limit (see systems.oxigraph), so the client gives up on them a little later.
+        status, _, body = fetch(server.target, text, timeout=plan.query_timeout + 5)
+    except OSError as err:
+        status, body = 0, repr(err).encode()
+    # The first system to answer decides for all whether the query is slow, so that every
+    # system is measured in the same cells.
+    own = time.perf_counter() - start
+    first = plan.first.setdefault((scale, name), own)
+    answers.setdefault(name, {})[server.name] = result_rows(body) if status == 200 else (
+        f"HTTP {status}" if status else "no answer in time")
+    if status != 200:
+        say(f"  {server.name} {name}: HTTP {status} {body[:200]!r}; skipped")
+        summary["failed"].append({"scale": scale, "system": server.name, "query": name, "status": status})
+        return
+    if plan.too_slow is not None and max(first, own) > plan.too_slow:
+        summary["skipped"].append({"scale": scale, "system": server.name, "query": name, "first_s": round(own, 3)})
+        return
+    # A system much slower than the first one is spared the 8-client cell of that query too.
+    slow = max(first, own) > plan.slow
+    for system, unique in modes.items():
+        for clients in (1,) if slow else CLIENTS:
+            result: Measurement = measure(
+                server.target, text, clients, unique=unique, duration=plan.duration,
+                max_requests=plan.slow_requests if slow else plan.max_requests * clients,
+                warmup=2 if not slow else 0 if unique else 1, timeout=plan.query_timeout + 5)
+            if result.latencies_ms:
+                summary["client_cpu"].append(1000 * result.client_cpu_s / len(result.latencies_ms))
+            rows.append({"scale": scale, "system": system, "query": name, "clients": clients,
+                         "p50_ms": _round(result.percentile(50)), "p95_ms": _round(result.percentile(95)),
+                         "qps": _round(result.qps)})
+            if result.errors:
+                summary["failed"].append({"scale": scale, "system": system, "query": name, "clients": clients,
+                                          "errors": result.errors})
+        if slow:
+            summary["slow"].append({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)})
+    say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms; "
+        + ", ".join(f"{r['system']}/{r['clients']}: {r['qps']}/s" for r in rows[-len(modes) * (1 if slow else 2):]))
 
 
 def _round(value: float | None) -> float | None:
@@ -172,33 +172,41 @@ def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict]
     queries = benchmark(settings, seed)
     peaks = facts.setdefault("server_peak_rss_mb", {})
 
-    if "wco-kg" in wanted:
-        say(f"{scale}: wco-kg (load {load_s:.1f} s)")
-        server = systems.wcokg(home, store, plan.query_timeout, workdir / scale / "wcokg.log")
-        with systems.running(server):
-            bench_server(server, queries, plan, scale, {"wco-kg": True, "wco-kg-repeat": False}, rows, summary)
-            summary["etag"] = etag_check(server, queries["point-lookup"])
-        peaks["wco-kg"] = round(server.memory.peak_mb, 1)
-
-    say(f"{scale}: oxigraph load")
+    say(f"{scale}: oxigraph load (wcokg build took {load_s:.1f} s)")
     location = workdir / scale / "oxigraph"
     asserted = sorted((home / "ontology").glob("*.ttl")) + sorted((home / "data").glob("*.ttl"))
     ox_load_s, _ = systems.run_measured([str(systems.BIN / "oxigraph"), "load", "--location", str(location),
                                          "--file", *map(str, asserted)])
     facts["oxigraph_load_s"] = round(ox_load_s, 3)
     systems.run_measured([str(systems.BIN / "oxigraph"), "load", "--location", str(location), "--file", str(inferred)])
-    if "oxigraph-server" in wanted:
-        server = systems.oxigraph(location, workdir / scale / "oxigraph.log")
-        with systems.running(server):
-            bench_server(server, queries, plan, scale, {"oxigraph-server": False}, rows, summary)
-        peaks["oxigraph-server"] = round(server.memory.peak_mb, 1)
 
+    # The servers run together, each idle while another is measured, and every query goes
+    # through them in turn: the cells a ratio compares are then seconds apart, not a scale's
+    # whole run (a quarter of an hour at 1M), and this machine's speed drifts by more than that.
+    starters = []  # (how to start a server, its modes: system name -> unique texts?)
+    if "wco-kg" in wanted:
+        starters.append((lambda: systems.wcokg(home, store, plan.query_timeout, workdir / scale / "wcokg.log"),
+                         {"wco-kg": True, "wco-kg-repeat": False}))
+    if "oxigraph-server" in wanted:
+        starters.append((lambda: systems.oxigraph(location, workdir / scale / "oxigraph.log"),
+                         {"oxigraph-server": False}))
     if scale in plan.rdflib_scales and "rdflib-endpoint" in wanted:
-        say(f"{scale}: rdflib-endpoint")
-        server = systems.rdflib_endpoint(view, workdir / scale / "rdflib.log")
-        with systems.running(server):
-            bench_server(server, queries, plan, scale, {"rdflib-endpoint": False}, rows, summary)
-        peaks["rdflib-endpoint"] = round(server.memory.peak_mb, 1)
+        starters.append((lambda: systems.rdflib_endpoint(view, workdir / scale / "rdflib.log"),
+                         {"rdflib-endpoint": False}))
+    servers: list[tuple[systems.Server, dict[str, bool]]] = []
+    with contextlib.ExitStack() as stack:
+        for start, modes in starters:
+            server = start()
+            stack.enter_context(systems.running(server))
+            servers.append((server, modes))
+        say(f"{scale}: every query through " + ", ".join(server.name for server, _ in servers))
+        for name, text in queries.items():
+            for server, modes in servers:
+                bench_query(server, name, text, plan, scale, modes, rows, summary)
+        if "wco-kg" in wanted:
+            summary["etag"] = etag_check(servers[0][0], queries["point-lookup"])
+    for server, _ in servers:
+        peaks[server.name] = round(server.memory.peak_mb, 1)
 
     if scale == "100k" and "submissions" in wanted:
         say(f"{scale}: validation and inference")
