@@ -50,6 +50,12 @@ def test_malformed_query_exits_2_with_position(built):
     assert "1:" in out.stderr and "syntax" in out.stderr.lower()
 
 
+def test_an_undeclared_prefix_is_named_with_its_declaration(built):
+    out = wcokg("query", "--store", str(built.store), "-e", "SELECT ?name WHERE { ?body wco:acronym ?name }")
+    assert out.returncode == 2
+    assert "the prefix wco: is not declared; declare it with PREFIX wco: <https://w3id.org/wcokg/ontology#>" in out.stderr
+
+
 def test_query_against_missing_store_exits_2(tmp_path):
     out = wcokg("query", "--store", str(tmp_path / "nowhere"), "-e", "ASK {}")
     assert out.returncode == 2 and "wcokg build" in out.stderr

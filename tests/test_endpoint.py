@@ -176,6 +176,17 @@ def test_malformed_query_is_400_with_the_position(endpoint):
     assert status == 400 and re.search(r"error at 1:2\d", json.loads(body)["error"])
 
 
+def test_an_undeclared_prefix_is_named_with_its_declaration(embedded):
+    # pyoxigraph's own message lists two hundred expected characters instead.
+    query = f"SELECT ?label WHERE {{\n  <{COUNCIL}> rdfs:label ?label }}"
+    status, _, body = get(embedded + "/sparql", query, {"Accept": "application/json"})
+    assert status == 400
+    assert json.loads(body)["error"] == ("SPARQL syntax error at 2:51: the prefix rdfs: is not declared; "
+                                         "declare it with PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>")
+    status, _, body = get(embedded + "/sparql", "SELECT ?c WHERE { ?x partner:code ?c }")
+    assert (status, body.decode().strip()) == (400, "SPARQL syntax error at 1:34: the prefix partner: is not declared")
+
+
 @pytest.mark.parametrize("how", ["get", "form", "direct", "query"])
 def test_updates_are_refused(endpoint, how):
     update = f"INSERT DATA {{ <{COUNCIL}> <urn:p> 1 }}"

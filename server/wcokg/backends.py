@@ -46,7 +46,8 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, QueryBadForme
 
 from . import store as layout
 from .config import Settings
-from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, blank_opaque
+from .rdf_io import prefixes
+from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, blank_opaque, syntax_error
 from .store import Store, read_generation
 
 log = logging.getLogger(__name__)
@@ -439,7 +440,7 @@ def evaluate(store: _ReadOnlyStore, request: QueryRequest, max_rows: int) -> Ans
     try:
         return encode(run(), request.formats, max_rows, again=run)
     except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax {err}") from None
+        raise syntax_error(err, request.text, prefixes(store.settings)) from None
     except ValueError as err:  # an invalid IRI in default-graph-uri / named-graph-uri
         raise QueryError(str(err)) from None
 

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from .config import CANONICAL_BASE
+from .config import CANONICAL_BASE, Settings
 
 FORMATS_BY_EXTENSION = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -128,3 +128,29 @@ def rebase(quads: Iterable[ox.Quad], base: str) -> Iterator[ox.Quad]:
 def rebase_text(text: str, base: str) -> str:
     """SPARQL or Turtle text written against the canonical base, moved under `base`."""
     return text if base == CANONICAL_BASE else text.replace(CANONICAL_BASE, base)
+
+
+#: The namespaces wco-kg writes and reads, by their usual prefixes, under the canonical base.
+PREFIXES = {
+    "wco": "https://w3id.org/wcokg/ontology#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "void": "http://rdfs.org/ns/void#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "schema": "https://schema.org/",
+}
+
+
+def prefixes(settings: Settings) -> dict[str, str]:
+    """PREFIXES with the ontology's namespace moved under the configured base."""
+    return {name: rebase_text(iri, settings.base) for name, iri in PREFIXES.items()}

@@ -1,7 +1,8 @@
 """The dump formats, the names dumps are written with, and the JSON-LD context.
 
 Every part of an export speaks of formats and namespaces, so they live here, below the rest,
-with the one error every part raises. pyoxigraph's serializers write N-Triples, N-Quads,
+with the one error every part raises (the namespace table itself is `wcokg.rdf_io.PREFIXES`,
+which the endpoint and the web UI read too). pyoxigraph's serializers write N-Triples, N-Quads,
 Turtle, TriG and RDF/XML as they read; JSON-LD goes through rdflib to be compacted with the
 published context, so that it reads as plain JSON.
 """
@@ -13,7 +14,7 @@ from typing import IO, Iterable
 import pyoxigraph as ox
 
 from ..config import Settings
-from ..rdf_io import rebase_text
+from ..rdf_io import PREFIXES, prefixes
 
 
 class ExportError(Exception):
@@ -47,32 +48,9 @@ FORMATS = {f.name: f for f in (
 FORMAT_BY_EXTENSION = {f.extension: f for f in FORMATS.values()}
 GZIP_MEDIA_TYPE = "application/gzip"
 
-PREFIXES = {
-    "wco": "https://w3id.org/wcokg/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "time": "http://www.w3.org/2006/time#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "void": "http://rdfs.org/ns/void#",
-    "spdx": "http://spdx.org/rdf/terms#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "schema": "https://schema.org/",
-}
 RDF, RDFS, XSD = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["xsd"]
 DCTERMS, DCAT, VOID, SPDX, FOAF, OWL, PROV = (PREFIXES[p] for p in ("dcterms", "dcat", "void", "spdx", "foaf", "owl", "prov"))
 IANA = "https://www.iana.org/assignments/media-types/"
-
-
-def prefixes(settings: Settings) -> dict[str, str]:
-    """The prefixes dumps are written with, the ontology's moved under the configured base."""
-    return {name: rebase_text(iri, settings.base) for name, iri in PREFIXES.items()}
 
 
 # -- the JSON-LD context -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fro
 from markupsafe import Markup
 
 from ..config import Settings
+from ..rdf_io import prefixes as rdf_prefixes
 from . import context
 
 blueprint = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
@@ -76,14 +77,8 @@ LABELS = {
 #: The plain form's result formats (names /sparql takes in `format`).
 FORM_FORMATS = ("json", "csv", "tsv", "xml")
 
-PREFIXES = """\
-PREFIX wco:     <{base}ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos:    <http://www.w3.org/2004/02/skos/core#>
-PREFIX org:     <http://www.w3.org/ns/org#>
-PREFIX rdfs:    <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd:     <http://www.w3.org/2001/XMLSchema#>
-"""
+#: The prefixes the example queries use, declared at the top of each (from rdf_io.PREFIXES).
+EDITOR_PREFIXES = ("wco", "dcterms", "skos", "org", "rdfs", "xsd")
 
 # Titles and acronyms are asked for in the page's language: the data carries both.
 THEME_QUERY = """\
@@ -145,7 +140,8 @@ REPORTING_LABEL = {"en": "Who reports to whom", "fr": "Qui rend compte à qui"}
 
 def examples(settings: Settings, lang: str) -> list[Example]:
     """The page's example queries, labelled and answering in `lang`; the first fills the editor."""
-    prefixes = PREFIXES.format(base=settings.base) + "\n"
+    iris = rdf_prefixes(settings)
+    prefixes = "".join(f"PREFIX {name + ':':<8} <{iris[name]}>\n" for name in EDITOR_PREFIXES) + "\n"
     found = [Example(f"theme-{code}", labels[lang], prefixes + THEME_QUERY.format(code=code, lang=lang))
              for code, labels in EXAMPLE_THEMES.items()]
     found.append(Example("reporting-lines", REPORTING_LABEL[lang], prefixes + REPORTING_QUERY.format(lang=lang)))
