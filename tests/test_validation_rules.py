@@ -1,6 +1,7 @@
 """The rules of shapes/wco-rules.ttl, checked on submissions validated together with the built graph."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,15 @@ def test_messages_in_english_and_french(built, graph):
     assert not report.conforms
     assert "Unknown body" in render(report, "text", "en")
     assert "Organe inconnu" in render(report, "text", "fr")
+
+
+def test_the_summary_counts_in_words_of_each_language(built, graph):
+    report = validate((FIXTURES / "unknown-body.ttl").read_bytes(), "unknown-body.ttl", built, store=graph)
+    one = dataclasses.replace(report, results=report.violations[:1])
+    assert render(one, "text", "en").splitlines()[-1] == "Does not conform: 1 violation."
+    assert render(one, "text", "fr").splitlines()[-1] == "Non conforme : 1 violation."
+    two = dataclasses.replace(report, results=report.violations[:1] * 2)
+    assert render(two, "text", "fr").splitlines()[-1] == "Non conforme : 2 violations."
 
 
 def test_a_status_report_may_not_be_redefined(built, graph):

@@ -393,20 +393,21 @@ def _results(graph: rdflib.Graph, languages: dict[str, str]) -> list[Result]:
 # -- rendering ---------------------------------------------------------------------------
 
 _WORDS = {
-    "en": {"conforms": "Conforms: no violations.", "fails": "Does not conform", "violations": "violations",
-           "warnings": "warnings", "focus": "focus", "path": "path", "value": "value", "row": "row", "column": "column",
-           "title": "Validation report"},
-    "fr": {"conforms": "Conforme : aucune violation.", "fails": "Non conforme", "violations": "violations",
-           "warnings": "avertissements", "focus": "nœud", "path": "chemin", "value": "valeur", "row": "ligne",
-           "column": "colonne", "title": "Rapport de validation"},
+    "en": {"conforms": "Conforms: no violations.", "fails": "Does not conform:", "violations": ("violation", "violations"),
+           "warnings": ("warning", "warnings"), "focus": "focus", "path": "path", "value": "value", "row": "row",
+           "column": "column", "title": "Validation report"},
+    "fr": {"conforms": "Conforme : aucune violation.", "fails": "Non conforme :", "violations": ("violation", "violations"),
+           "warnings": ("avertissement", "avertissements"), "focus": "nœud", "path": "chemin", "value": "valeur",
+           "row": "ligne", "column": "colonne", "title": "Rapport de validation"},
 }
 
 
 def _summary(report: Report, lang: str) -> str:
     w = _WORDS[lang]
+    count = lambda n, forms: f"{n} {forms[n > 1]}"  # noqa: E731 - n >= 1 here, where both languages agree
     warnings = sum(1 for r in report.results if r.severity != "Violation")
-    head = w["conforms"] if report.conforms else f"{w['fails']}: {len(report.violations)} {w['violations']}."
-    return head + (f" {warnings} {w['warnings']}." if warnings else "")
+    head = w["conforms"] if report.conforms else f"{w['fails']} {count(len(report.violations), w['violations'])}."
+    return head + (f" {count(warnings, w['warnings'])}." if warnings else "")
 
 
 def render(report: Report, fmt: str = "text", lang: str = "en") -> str:
