@@ -59,7 +59,7 @@ def results(engine, triples, settings, focus) -> Counter:
     options = {**validation._OPTIONS, "focus_nodes": focus}
     _, report, _ = engine(shacl_engine.data_graph(triples), shacl_graph=shapes, options=options).run()
     return Counter((r.severity, r.focus, r.path, r.value, r.shape, tuple(sorted(r.messages.items())))
-                   for r in validation._results(report, validation.message_languages(settings.home, settings.base)))
+                   for r in validation._results(report, settings))
 
 
 def test_the_same_results_as_pyshacl_with_every_rule_broken_by_several_nodes(built, graph):

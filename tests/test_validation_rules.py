@@ -11,7 +11,8 @@ from wcokg.submissions import read, validate
 from wcokg.validation import render, validate_submission
 
 FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
-ONT = "https://w3id.org/wcokg/ontology#"
+BASE = "https://w3id.org/wcokg/"
+ONT = f"{BASE}ontology#"
 PREFIXES = """@prefix wco: <https://w3id.org/wcokg/ontology#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @base <https://w3id.org/wcokg/> .
 """
@@ -68,6 +69,15 @@ def test_messages_in_english_and_french(built, graph):
     assert not report.conforms
     assert "Unknown body" in render(report, "text", "en")
     assert "Organe inconnu" in render(report, "text", "fr")
+
+
+def test_a_result_names_its_shape_by_iri_even_when_written_inline(built, graph):
+    # An inline property shape is a blank node whose name changes from run to run: the result
+    # names the node shape that holds it.
+    report = check("<activity/ptc-2022-2025/I/99> a wco:Activity .", built, graph)
+    shapes = {r.shape for r in report.results}
+    assert f"{BASE}shapes#ActivityShape" in shapes
+    assert all(shape and shape.startswith(f"{BASE}shapes#") for shape in shapes), shapes
 
 
 def test_the_summary_counts_in_words_of_each_language(built, graph):

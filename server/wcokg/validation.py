@@ -42,6 +42,8 @@ class Result:
     path: str | None
     value: str | None
     messages: dict[str, str]
+    #: The IRI of the shape the result comes from; for a property shape written inline in a
+    #: node shape (a blank node, whose name changes from run to run), that node shape's IRI.
     shape: str | None = None
     row: int | None = None
     column: str | None = None
@@ -131,7 +133,7 @@ def _validate_mixed(mixed, settings: Settings, focus_nodes: list | None) -> Repo
         raise ValidationFailure(str(err)) from err
     if not isinstance(results_graph, rdflib.Graph):
         raise ValidationFailure(str(text))
-    results = _results(results_graph, message_languages(settings.home, settings.base))
+    results = _results(results_graph, settings)
     return Report(conforms=not any(r.severity == "Violation" for r in results), results=results, graph=results_graph)
 
 
@@ -282,7 +284,7 @@ def _with_timeout(work, settings: Settings) -> Report:
     if status == "error":
         raise ValidationFailure(payload)
     graph = rdflib.Graph().parse(data=payload, format="turtle")
-    results = _results(graph, message_languages(settings.home, settings.base))
+    results = _results(graph, settings)
     return Report(conforms=not any(r.severity == "Violation" for r in results), results=results, graph=graph)
 
 
@@ -366,7 +368,28 @@ def validate_files(paths: list[Path], settings: Settings) -> Report:
     return validate_graph(_graph_of(paths, settings.base), settings)
 
 
-def _results(graph: rdflib.Graph, languages: dict[str, str]) -> list[Result]:
+def _shape_name(report: rdflib.Graph, shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str | None:
+    """A result's shape by IRI: its own, or for an inline property shape its node shape's.
+
+    The report holds a copy of an inline shape (pyshacl copies it in, and the report may have
+    been parsed again from Turtle), so the original is found by its path and messages.
+    """
+    if shape is None or not isinstance(shape, rdflib.BNode):
+        return None if shape is None else str(shape)
+    return _inline_shape_owners(shapes).get((report.value(shape, SH.path), frozenset(report.objects(shape, SH.message))))
+
+
+@lru_cache(maxsize=8)
+def _inline_shape_owners(shapes: rdflib.Graph) -> dict[tuple, str]:
+    """(path, messages) of each inline property shape -> the IRI of the node shape holding it."""
+    return {(shapes.value(inline, SH.path), frozenset(shapes.objects(inline, SH.message))): str(owner)
+            for owner, inline in shapes.subject_objects(SH.property)
+            if isinstance(inline, rdflib.BNode) and not isinstance(owner, rdflib.BNode)}
+
+
+def _results(graph: rdflib.Graph, settings: Settings) -> list[Result]:
+    languages = message_languages(settings.home, settings.base)
+    shapes = shapes_graph(settings.home, settings.base)
     out = []
     for node in graph.subjects(RDF.type, SH.ValidationResult):
         def one(pred):
@@ -383,7 +406,7 @@ def _results(graph: rdflib.Graph, languages: dict[str, str]) -> list[Result]:
             path=one(SH.resultPath),
             value=one(SH.value),
             messages=messages,
-            shape=one(SH.sourceShape),
+            shape=_shape_name(graph, graph.value(node, SH.sourceShape), shapes),
             graph_node=node,
         ))
     out.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.focus or "", r.path or ""))
