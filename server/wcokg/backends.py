@@ -47,7 +47,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, QueryBadForme
 from . import store as layout
 from .config import Settings
 from .rdf_io import prefixes
-from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, blank_opaque, syntax_error
+from .sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, blank_opaque, syntax_error, undeclared_prefix
 from .store import Store, read_generation
 
 log = logging.getLogger(__name__)
@@ -662,7 +662,9 @@ class RemoteBackend(Backend):
         try:
             return client.query()
         except QueryBadFormed as err:
-            raise QueryError(f"the SPARQL server rejected the query: {_remote_message(err)}") from None
+            message = _remote_message(err)
+            message = undeclared_prefix(message, client.queryString, prefixes(self.settings)) or message
+            raise QueryError(f"the SPARQL server rejected the query: {message}") from None
         except SPARQLWrapperException as err:
             raise BackendUnavailable(f"the SPARQL server at {where} failed: {_remote_message(err)}") from None
         except urllib.error.HTTPError as err:

@@ -56,20 +56,26 @@ _PREFIXED_NAME = re.compile(r"(?<![\w.:-])([A-Za-z][\w.-]*)?:[^\s(){}\[\],;]*$")
 
 
 def syntax_error(err: SyntaxError, text: str, known: Mapping[str, str]) -> QueryError:
-    """The parser's error as a QueryError; a prefix used but not declared is named, with its
-    declaration when `known` has it (the parser lists two hundred expected characters instead)."""
-    found = _UNDECLARED.match(str(err))
+    """The parser's error as a QueryError, an undeclared prefix named (see undeclared_prefix)."""
+    return QueryError(undeclared_prefix(str(err), text, known) or f"SPARQL syntax {err}")
+
+
+def undeclared_prefix(message: str, text: str, known: Mapping[str, str]) -> str | None:
+    """For Oxigraph's message on a prefix used but not declared (which lists two hundred
+    expected characters), one that names the prefix, with its declaration when `known` has
+    it; None for any other message. An Oxigraph server sends the same message."""
+    found = _UNDECLARED.match(message)
     if found is None:
-        return QueryError(f"SPARQL syntax {err}")
+        return None
     line, column = map(int, found.groups())
     lines = text.split("\n")
     name = _PREFIXED_NAME.search(lines[line - 1][:column - 1]) if 0 < line <= len(lines) else None
     where = f"SPARQL syntax error at {line}:{column}"
     if name is None:
-        return QueryError(f"{where}: a prefix used there is not declared (PREFIX name: <IRI>)")
+        return f"{where}: a prefix used there is not declared (PREFIX name: <IRI>)"
     prefix = name.group(1) or ""
     hint = f"; declare it with PREFIX {prefix}: <{known[prefix]}>" if prefix in known else ""
-    return QueryError(f"{where}: the prefix {prefix}: is not declared{hint}")
+    return f"{where}: the prefix {prefix}: is not declared{hint}"
 
 
 @dataclass
