@@ -203,8 +203,9 @@ def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict]
         for name, text in queries.items():
             for server, modes in servers:
                 bench_query(server, name, text, plan, scale, modes, rows, summary)
-        if "wco-kg" in wanted:
-            summary["etag"] = etag_check(servers[0][0], queries["point-lookup"])
+        for server, _ in servers:
+            if server.name == "wco-kg":
+                summary["etag"] = etag_check(server, queries["point-lookup"])
     for server, _ in servers:
         peaks[server.name] = round(server.memory.peak_mb, 1)
 

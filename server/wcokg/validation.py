@@ -374,8 +374,10 @@ def _shape_name(report: rdflib.Graph, shape: rdflib.term.Node | None, shapes: rd
     The report holds a copy of an inline shape (pyshacl copies it in, and the report may have
     been parsed again from Turtle), so the original is found by its path and messages.
     """
-    if shape is None or not isinstance(shape, rdflib.BNode):
-        return None if shape is None else str(shape)
+    if shape is None:
+        return None
+    if not isinstance(shape, rdflib.BNode):
+        return str(shape)
     return _inline_shape_owners(shapes).get((report.value(shape, SH.path), frozenset(report.objects(shape, SH.message))))
 
 
