@@ -8,6 +8,7 @@ per request is recorded with every run (summary.json, client_cpu_ms_per_request)
 """
 from __future__ import annotations
 
+import itertools
 import math
 import socket
 import threading
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 ACCEPT = "application/sparql-results+json"
+#: Numbers the cells of a run, so that no two cells send the same unique text.
+_CELLS = itertools.count()
 
 
 class HTTPFailure(Exception):
@@ -157,14 +160,18 @@ def measure(target: Target, text: str, clients: int, *, unique: bool, duration: 
     """
     prefix = target.request(text).split(b" HTTP/1.1", 1)
     head, tail = prefix[0], b" HTTP/1.1" + prefix[1]
-    counter = iter(range(10**12))
+    counter = itertools.count()
+    # The comment's number never repeats within a run: numbered from 0 in every cell, a cell's
+    # first requests were those of the cell before it (1 client, then 8), and a result cache
+    # answered them (every slow query's 8-client cell, up to half of its requests).
+    cell = next(_CELLS)
     lock = threading.Lock()
     latencies: list[float] = []
     errors = [0]
 
     def build(n: int) -> bytes:
-        # "%0A%23%20r123": a new line with the comment "# r123" after the query.
-        return head + f"%0A%23%20r{n}".encode() + tail if unique else head + tail
+        # "%0A%23%20c4r123": a new line with the comment "# c4r123" after the query.
+        return head + f"%0A%23%20c{cell}r{n}".encode() + tail if unique else head + tail
 
     warm = Connection(target, timeout)
     for _ in range(warmup):
