@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 
 import pyoxigraph as ox
 
@@ -103,3 +104,85 @@ def test_a_call_cancelled_while_queued_never_runs():
         assert ran == ["after"]
     finally:
         pool.stop(1)
+
+
+def _copies_finished() -> None:
+    """Wait for every copy of a store into memory under way to end, made or abandoned."""
+    for thread in threading.enumerate():
+        if thread.name == "wcokg-memory-copy":
+            thread.join(60)
+
+
+def _answers(backend: EmbeddedBackend, requests: list[QueryRequest]) -> list[list[bytes]]:
+    """Each answer's lines, sorted: without ORDER BY the two stores may give rows in another order."""
+    return [sorted(backend.query(request).body.splitlines()) for request in requests]
+
+
+def test_queries_move_to_a_copy_in_memory_with_the_same_answers(built):
+    backend = EmbeddedBackend(replace(built, cache_size=0), threads=2)
+    requests = [
+        QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Formats("tsv", None)),
+        QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Formats("tsv", None), inferred=False),
+        QueryRequest("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+                     Formats("tsv", None)),
+        QueryRequest("CONSTRUCT WHERE { ?s a <http://www.w3.org/2002/07/owl#Class> }", Formats(None, "nt")),
+    ]
+    try:
+        on_disk = _answers(backend, requests)  # the first request opens the store on disk
+        _copies_finished()
+        assert backend._current_store(backend.generation()).in_memory
+        assert _answers(backend, requests) == on_disk
+    finally:
+        backend.close()
+
+
+def test_blank_nodes_keep_their_labels_in_the_copy(fresh_settings):
+    store = Store(fresh_settings)
+    node = ox.BlankNode("b1")
+    store.replace_graphs({store.graph("data/test"): [ox.Triple(node, ox.NamedNode(EX + "p"), ox.Literal("x")),
+                                                      ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "q"), node)]})
+    store.close()
+    backend = EmbeddedBackend(replace(fresh_settings, cache_size=0), threads=1)
+    request = QueryRequest(f"SELECT ?b ?o WHERE {{ <{EX}s> <{EX}q> ?b . ?b <{EX}p> ?o }}", Formats("tsv", None))
+    try:
+        on_disk = backend.query(request).body
+        _copies_finished()
+        assert backend._current_store(backend.generation()).in_memory
+        assert backend.query(request).body == on_disk == b'?b\t?o\n_:b1\t"x"\n'
+    finally:
+        backend.close()
+
+
+def test_a_write_is_seen_at_once_and_the_stale_copy_replaced(fresh_settings):
+    _write(fresh_settings, "first")
+    backend = EmbeddedBackend(fresh_settings, threads=1)
+    request = QueryRequest(f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}", Formats("tsv", None))
+    try:
+        assert b"first" in backend.answer(request)[0].body
+        _copies_finished()
+        assert backend._current_store(backend.generation()).in_memory
+        _write(fresh_settings, "second")
+        assert b"second" in backend.answer(request)[0].body  # at once, from the store on disk
+        _copies_finished()
+        assert backend._current_store(backend.generation()).in_memory
+        assert b"second" in backend.query(request).body
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("memory_quads", [0, 1])
+def test_a_store_past_the_memory_limit_is_queried_on_disk(fresh_settings, memory_quads):
+    _write(fresh_settings, "first")
+    store = Store(fresh_settings)  # a second quad: past a limit of one
+    store.replace_graphs({store.graph("data/more"): [ox.Triple(ox.NamedNode(EX + "t"), ox.NamedNode(EX + "p"),
+                                                                ox.Literal("x"))]})
+    store.close()
+    backend = EmbeddedBackend(replace(fresh_settings, memory_quads=memory_quads), threads=1)
+    request = QueryRequest(f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}", Formats("tsv", None))
+    try:
+        assert b"first" in backend.query(request).body
+        _copies_finished()
+        assert not backend._current_store(backend.generation()).in_memory
+        assert b"first" in backend.query(request).body
+    finally:
+        backend.close()

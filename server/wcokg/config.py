@@ -47,6 +47,9 @@ class Settings:
     cache_size: int = field(default_factory=lambda: _number("WCOKG_CACHE_SIZE", 1024))
     #: The bytes of answers that cache may hold in all, each process.
     cache_bytes: int = field(default_factory=lambda: _number("WCOKG_CACHE_BYTES", 64 * 1024 * 1024))
+    #: The largest store (in quads) each server process copies into memory to query there,
+    #: about 350 bytes a quad; a larger store is queried on disk, and 0 always queries on disk.
+    memory_quads: int = field(default_factory=lambda: _number("WCOKG_MEMORY_QUADS", 2_000_000))
     #: What dataset descriptions and dumps state of their terms of use and publisher.
     license: str = field(default_factory=lambda: os.environ.get("WCOKG_LICENSE")
                          or "https://creativecommons.org/licenses/by/4.0/")

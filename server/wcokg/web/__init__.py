@@ -187,8 +187,11 @@ def _retire_worker() -> None:
 
 
 def _worker_app(settings: Settings) -> Flask:
-    """The app of one server worker, made after the fork: each opens its own read-only store handle."""
-    return create_app(settings, open_backend(settings, THREADS, on_overrun=_retire_worker))
+    """The app of one server worker, made after the fork: each opens its own read-only store
+    handle, at once, so that its copy in memory is on its way before the first request."""
+    backend = open_backend(settings, THREADS, on_overrun=_retire_worker)
+    backend.open_in_background()
+    return create_app(settings, backend)
 
 
 def _thread_count_advice(record: logging.LogRecord) -> bool:
