@@ -208,6 +208,7 @@ def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict]
                 summary["etag"] = etag_check(server, queries["point-lookup"])
     for server, _ in servers:
         peaks[server.name] = round(server.memory.peak_mb, 1)
+        facts.setdefault("server_settled_s", {})[server.name] = round(server.settled_s, 1)
 
     if scale == "100k" and "submissions" in wanted:
         say(f"{scale}: validation and inference")

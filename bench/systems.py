@@ -85,6 +85,8 @@ class Server:
         self.process = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self.memory = PeakMemory(self.process.pid)
+        #: Seconds from answering to settling (`wait_settled`), once `running` has waited.
+        self.settled_s: float | None = None
 
     def wait_ready(self, timeout: float = 300.0, probe: str = "ASK {}") -> float:
         """Seconds until the server answers a query with 200."""
@@ -99,6 +101,33 @@ class Server:
                 pass
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} did not answer within {timeout} s")
+
+    def wait_settled(self, timeout: float = 300.0, window: float = 1.0, busy: float = 0.05) -> float:
+        """Seconds until the server's processes, all together, use under `busy` of a core for
+        `window` seconds: what a server does on its own after it answers (wco-kg copying its store
+        into memory, a store compacting) must not share the machine with the measured cells.
+        """
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            before = self._cpu_seconds()
+            time.sleep(window)
+            if self._cpu_seconds() - before < busy * window:
+                return time.perf_counter() - start
+        raise TimeoutError(f"{self.name} was still busy after {timeout} s")
+
+    def _cpu_seconds(self) -> float:
+        total = 0.0
+        try:
+            root = psutil.Process(self.process.pid)
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    times = process.cpu_times()
+                    total += times.user + times.system
+                except psutil.NoSuchProcess:
+                    pass
+        except psutil.NoSuchProcess:
+            raise RuntimeError(f"{self.name} exited with {self.process.poll()}") from None
+        return total
 
     def stop(self) -> float:
         """Stop the server's process group; returns its peak RSS in MB."""
@@ -118,6 +147,7 @@ class Server:
 def running(server: Server):
     try:
         server.wait_ready()
+        server.settled_s = server.wait_settled()
         yield server
     finally:
         server.stop()

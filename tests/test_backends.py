@@ -161,6 +161,7 @@ def test_a_write_is_seen_at_once_and_the_stale_copy_replaced(fresh_settings):
         assert b"first" in backend.answer(request)[0].body
         _copies_finished()
         assert backend._current_store(backend.generation()).in_memory
+        assert backend.health() == "queries run in memory"
         _write(fresh_settings, "second")
         assert b"second" in backend.answer(request)[0].body  # at once, from the store on disk
         _copies_finished()
@@ -184,5 +185,6 @@ def test_a_store_past_the_memory_limit_is_queried_on_disk(fresh_settings, memory
         _copies_finished()
         assert not backend._current_store(backend.generation()).in_memory
         assert b"first" in backend.query(request).body
+        assert backend.health() == "queries run on disk"
     finally:
         backend.close()

@@ -395,8 +395,10 @@ class Backend:
         rows = ox.parse_query_results(answer.body, ox.QueryResultsFormat.TSV)
         return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
 
-    def health(self) -> None:
+    def health(self) -> str:
+        """Raise unless queries can be answered; else say where they run."""
         self.query(QueryRequest("ASK {}"))
+        return "queries are answered"
 
     def open_in_background(self) -> None:
         """Get ready for the first request before it comes; nothing to do by default."""
@@ -593,6 +595,8 @@ class EmbeddedBackend(Backend):
         self._pool = _DaemonThreads(threads)
         self._store: _ReadOnlyStore | None = None
         self._opened_at: int | None = None
+        #: The generation being copied into memory, if any.
+        self._copying: int | None = None
         self._lock = threading.Lock()
         self._generation = GenerationFile(Store.generation_file_of(settings.store))
 
@@ -609,23 +613,33 @@ class EmbeddedBackend(Backend):
                     raise BackendUnavailable(f"the store cannot be read: {err}") from None
                 self._opened_at = generation
                 if self.settings.memory_quads > 0:
+                    self._copying = generation
                     threading.Thread(target=self._copy_in_memory, args=(self._store, generation),
                                      name="wcokg-memory-copy", daemon=True).start()
             return self._store
 
     def _copy_in_memory(self, disk: _ReadOnlyStore, generation: int) -> None:
         current = lambda: self._opened_at == generation  # noqa: E731
-        started = time.perf_counter()
+        started, copy = time.perf_counter(), None
         try:
             copy = disk.copy_in_memory(self.settings.memory_quads, current)
-        except _CopyAbandoned as err:
+        except (_CopyAbandoned, OSError) as err:
             log.info("queries stay on disk: %s", err)
-            return
         with self._lock:
             if current():
-                self._store = copy
-                log.info("queries run on a copy of the store in memory, made in %.1f s",
-                         time.perf_counter() - started)
+                self._copying = None
+                if copy is not None:
+                    self._store = copy
+                    log.info("queries run on a copy of the store in memory, made in %.1f s",
+                             time.perf_counter() - started)
+
+    def health(self) -> str:
+        super().health()
+        if self._store is not None and self._store.in_memory:
+            return "queries run in memory"
+        if self._copying is not None and self._copying == self._opened_at:
+            return "queries run on disk until the store is copied into memory"
+        return "queries run on disk"
 
     def open_in_background(self) -> None:
         """Open the store, and start its copy in memory, before the first request needs it."""
@@ -682,6 +696,10 @@ class RemoteBackend(Backend):
     def __init__(self, settings: Settings):
         self.settings = settings
         self._graphs: tuple[float, list[str]] = (float("-inf"), [])
+
+    def health(self) -> str:
+        super().health()
+        return f"queries run on {self.settings.endpoint}"
 
     def query(self, request: QueryRequest, generation: int | None = None) -> Answer:
         own_dataset = screen(request.text)

@@ -279,9 +279,10 @@ def service_description(req: Request, ctx: Context) -> Response:
 
 @blueprint.route("/healthz")
 def healthz() -> Response:
-    """200 once queries can be answered (the store is open or the SPARQL server answers)."""
+    """200 once queries can be answered (the store is open or the SPARQL server answers), and
+    where they run: in memory, on disk, or on the SPARQL server (this server process's view)."""
     try:
-        context().backend.health()
+        where = context().backend.health()
     except Exception as err:  # noqa: BLE001 - any failure means not healthy; say why
         return Response(f"unavailable: {err}\n", status=503, mimetype="text/plain")
-    return Response("ok\n", mimetype="text/plain")
+    return Response(f"ok: {where}\n", mimetype="text/plain")
