@@ -5,7 +5,8 @@ the web layer negotiated, so /sparql does not care which one is behind it.
 
 * `EmbeddedBackend` evaluates queries in the server process, on a read-only handle of the
   store that is reopened when `Store.generation()` changes (`GenerationFile` watches it with
-  one stat() per request). pyoxigraph releases the GIL while
+  one stat() per request), and then on a copy of it in memory once a thread has made one
+  (WCOKG_MEMORY_QUADS bounds its size). pyoxigraph releases the GIL while
   it evaluates, so each query runs on a daemon thread and the request waits for it at most
   WCOKG_QUERY_TIMEOUT. A query cannot be interrupted from Python: past the limit the client
   gets `QueryTimeout` and the backend calls `on_overrun`, which under granian retires the
