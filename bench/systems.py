@@ -32,6 +32,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_tree(pid: int) -> list[psutil.Process]:
+    """A process and its descendants (psutil.NoSuchProcess when the process itself is gone)."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
 class PeakMemory:
     """Samples the RSS of a process and its descendants until stopped; keeps the peak in MB."""
 
@@ -42,14 +48,10 @@ class PeakMemory:
         self._thread.start()
 
     def _run(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.NoSuchProcess:
-            return
         while not self._stop.is_set():
             total = 0
             try:
-                for process in [root, *root.children(recursive=True)]:
+                for process in process_tree(self.pid):
                     try:
                         total += process.memory_info().rss
                     except psutil.NoSuchProcess:
@@ -118,8 +120,7 @@ class Server:
     def _cpu_seconds(self) -> float:
         total = 0.0
         try:
-            root = psutil.Process(self.process.pid)
-            for process in [root, *root.children(recursive=True)]:
+            for process in process_tree(self.process.pid):
                 try:
                     times = process.cpu_times()
                     total += times.user + times.system

@@ -423,7 +423,8 @@ class _ReadOnlyStore(Store):
     indexes saving RocksDB's seeks and key decoding.
     """
 
-    in_memory = False
+    #: Whether this is the copy in memory (not `Store.in_memory`, which makes an empty store).
+    is_memory_copy = False
 
     def __init__(self, settings: Settings):
         super().__init__(settings, read_only=True)
@@ -445,7 +446,7 @@ class _ReadOnlyStore(Store):
         held = ox.Store()
         held.bulk_extend(quads())
         copy = shallow_copy(self)
-        copy._store, copy.in_memory = held, True
+        copy._store, copy.is_memory_copy = held, True
         return copy
 
     def query_graphs(self, inferred: bool = True) -> list[ox.NamedNode]:
@@ -636,7 +637,7 @@ class EmbeddedBackend(Backend):
 
     def health(self) -> str:
         super().health()
-        if self._store is not None and self._store.in_memory:
+        if self._store is not None and self._store.is_memory_copy:
             return "queries run in memory"
         if self._copying is not None and self._copying == self._opened_at:
             return "queries run on disk until the store is copied into memory"
