@@ -144,6 +144,12 @@ class Measurement:
     def qps(self) -> float:
         return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
 
+    @classmethod
+    def pooled(cls, parts: list[Measurement]) -> Measurement:
+        """The rounds of one cell as one measurement: their requests together, over their summed time."""
+        return cls([ms for part in parts for ms in part.latencies_ms], sum(part.elapsed_s for part in parts),
+                   sum(part.errors for part in parts), sum(part.client_cpu_s for part in parts))
+
     def percentile(self, p: float) -> float | None:
         if not self.latencies_ms:
             return None

@@ -6,8 +6,8 @@
 For each scale: generate the data (bench/generator.py), build a wco-kg store from it with
 `wcokg build` (timed: the load figure), export the store's query view (asserted + inferred
 triples, as wco-kg's default graph shows them) and give the same view to Oxigraph server and
-to rdflib-endpoint; then run every benchmark query (bench/queries.py) through each server in
-turn, with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
+to rdflib-endpoint; then run every benchmark query (bench/queries.py) through the servers in
+rounds that take turns, with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
 of submissions and the inference refresh after one. Results go to bench/results/.
 """
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Plan:
         self.rdflib_scales = ("10k",) if quick else ("10k", "100k")
         # A cell runs for `duration` seconds or `max_requests` requests, whichever ends first.
         self.duration = 0.1 if quick else 3.0
+        # ... in this many rounds, each through every server (see bench_query).
+        self.rounds = 1 if quick else 3
         self.max_requests = 25 if quick else 100_000
         # Past this first-answer time a query runs at 1 client only, this many requests.
         self.slow = 0.1 if quick else 5.0
@@ -85,13 +87,15 @@ def result_rows(body: bytes) -> int | None:
         return None
 
 
-def bench_query(server: systems.Server, name: str, text: str, plan: Plan, scale: str,
-                modes: dict[str, bool], rows: list[dict], summary: dict) -> None:
-    """One query through one server, in each mode (system name -> unique texts?), at 1 and 8 clients.
+def first_answer(server: systems.Server, modes: dict[str, bool], name: str, text: str, plan: Plan,
+                 scale: str, summary: dict) -> float | None:
+    """Ask the server once, record its row count; None when the query is not measured on it,
+    else the seconds that decide how: the longer of its first answer here and on the first
+    system asked.
 
-    A query whose first answer (on the first system measured) takes longer than plan.slow
-    seconds, or on this system, is measured at 1 client only (plan.slow_requests requests): at 8
-    clients it would hold the run for minutes. rdflib-endpoint skips queries slower than plan.rdflib_max
+    A query whose first answer (on the first system asked) takes longer than plan.slow seconds,
+    or on this system, is measured at 1 client only (plan.slow_requests requests): at 8 clients
+    it would hold the run for minutes. rdflib-endpoint skips queries slower than plan.rdflib_max
     elsewhere: it is two to three orders of magnitude slower on them. summary["slow"] and
     summary["skipped"] list those cells; the goals' geometric means leave them out.
     """
@@ -100,7 +104,7 @@ def bench_query(server: systems.Server, name: str, text: str, plan: Plan, scale:
     if server.name == "rdflib-endpoint" and known is not None and known > plan.rdflib_max:
         summary["skipped"].append({"scale": scale, "system": server.name, "query": name,
                                    "first_s_elsewhere": round(known, 3)})
-        return
+        return None
     start = time.perf_counter()
     try:
         # wco-kg stops a query at plan.query_timeout; the other two servers run without a
@@ -117,30 +121,60 @@ def bench_query(server: systems.Server, name: str, text: str, plan: Plan, scale:
     if status != 200:
         say(f"  {server.name} {name}: HTTP {status} {body[:200]!r}; skipped")
         summary["failed"].append({"scale": scale, "system": server.name, "query": name, "status": status})
-        return
+        return None
     if plan.too_slow is not None and max(first, own) > plan.too_slow:
         summary["skipped"].append({"scale": scale, "system": server.name, "query": name, "first_s": round(own, 3)})
-        return
+        return None
     # A system much slower than the first one is spared the 8-client cell of that query too.
-    slow = max(first, own) > plan.slow
-    for system, unique in modes.items():
-        for clients in (1,) if slow else CLIENTS:
-            result: Measurement = measure(
-                server.target, text, clients, unique=unique, duration=plan.duration,
-                max_requests=plan.slow_requests if slow else plan.max_requests * clients,
-                warmup=2 if not slow else 0 if unique else 1, timeout=plan.query_timeout + 5)
-            if result.latencies_ms:
-                summary["client_cpu"].append(1000 * result.client_cpu_s / len(result.latencies_ms))
-            rows.append({"scale": scale, "system": system, "query": name, "clients": clients,
-                         "p50_ms": _round(result.percentile(50)), "p95_ms": _round(result.percentile(95)),
-                         "qps": _round(result.qps)})
-            if result.errors:
-                summary["failed"].append({"scale": scale, "system": system, "query": name, "clients": clients,
-                                          "errors": result.errors})
-        if slow:
-            summary["slow"].append({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)})
-    say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms; "
-        + ", ".join(f"{r['system']}/{r['clients']}: {r['qps']}/s" for r in rows[-len(modes) * (1 if slow else 2):]))
+    if max(first, own) > plan.slow:
+        summary["slow"].extend({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)}
+                               for system in modes)
+    say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms")
+    return max(first, own)
+
+
+def bench_query(servers: list[tuple[systems.Server, dict[str, bool]]], name: str, text: str, plan: Plan,
+                scale: str, rows: list[dict], summary: dict) -> None:
+    """One query through every server, in each of its modes (system name -> unique texts?), at 1
+    and 8 clients.
+
+    Each cell is measured in plan.rounds rounds of plan.duration / plan.rounds seconds, and a
+    round goes through every server (in the opposite order the next time): the cells a ratio
+    compares then share the same stretches of the run, and the machine's drift between
+    seconds falls on both sides alike. Where a round would hold fewer than about ten answers
+    per client, the server's cells run in one round: more rounds would add their warm-up
+    requests, and last requests running past the round's end, to a run already long.
+    """
+    measured = []  # (server, modes, slow, rounds)
+    for server, modes in servers:
+        took = first_answer(server, modes, name, text, plan, scale, summary)
+        if took is not None:
+            rounds = plan.rounds if took * 10 <= plan.duration / plan.rounds else 1
+            measured.append((server, modes, took > plan.slow, rounds))
+    parts: dict[tuple[str, int], list[Measurement]] = {}
+    for number in range(plan.rounds):
+        for server, modes, slow, rounds in measured if number % 2 == 0 else measured[::-1]:
+            if number >= rounds:
+                continue
+            for system, unique in modes.items():
+                for clients in (1,) if slow else CLIENTS:
+                    parts.setdefault((system, clients), []).append(measure(
+                        server.target, text, clients, unique=unique, duration=plan.duration / rounds,
+                        max_requests=plan.slow_requests if slow else plan.max_requests * clients // rounds,
+                        warmup=2 if not slow else 0 if unique else 1, timeout=plan.query_timeout + 5))
+    for (system, clients), cell in parts.items():
+        result = Measurement.pooled(cell)
+        if result.latencies_ms:
+            summary["client_cpu"].append(1000 * result.client_cpu_s / len(result.latencies_ms))
+        rows.append({"scale": scale, "system": system, "query": name, "clients": clients,
+                     "p50_ms": _round(result.percentile(50)), "p95_ms": _round(result.percentile(95)),
+                     "qps": _round(result.qps)})
+        if result.errors:
+            summary["failed"].append({"scale": scale, "system": system, "query": name, "clients": clients,
+                                      "errors": result.errors})
+    if parts:
+        say(f"  {name}: " + ", ".join(f"{row['system']}/{row['clients']}: {row['qps']}/s"
+                                      for row in rows[-len(parts):]))
 
 
 def _round(value: float | None) -> float | None:
@@ -181,8 +215,9 @@ def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict]
     systems.run_measured([str(systems.BIN / "oxigraph"), "load", "--location", str(location), "--file", str(inferred)])
 
     # The servers run together, each idle while another is measured, and every query goes
-    # through them in turn: the cells a ratio compares are then seconds apart, not a scale's
-    # whole run (a quarter of an hour at 1M), and this machine's speed drifts by more than that.
+    # through them in rounds (bench_query): the cells a ratio compares then share the same
+    # seconds, not a scale's whole run (a quarter of an hour at 1M), and this machine's speed
+    # drifts by more than that.
     starters = []  # (how to start a server, its modes: system name -> unique texts?)
     if "wco-kg" in wanted:
         starters.append((lambda: systems.wcokg(home, store, plan.query_timeout, workdir / scale / "wcokg.log"),
@@ -201,8 +236,7 @@ def run_scale(scale: str, plan: Plan, workdir: Path, seed: int, rows: list[dict]
             servers.append((server, modes))
         say(f"{scale}: every query through " + ", ".join(server.name for server, _ in servers))
         for name, text in queries.items():
-            for server, modes in servers:
-                bench_query(server, name, text, plan, scale, modes, rows, summary)
+            bench_query(servers, name, text, plan, scale, rows, summary)
         for server, _ in servers:
             if server.name == "wco-kg":
                 summary["etag"] = etag_check(server, queries["point-lookup"])
