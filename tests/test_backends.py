@@ -46,20 +46,34 @@ def test_generation_file_sees_a_write_after_a_settled_one(fresh_settings):
 
 
 def test_the_result_cache_holds_at_most_its_bytes_dropping_the_least_recently_used():
-    cache = ResultCache(size=100, max_bytes=3000)
-    requests = [QueryRequest(f"SELECT * WHERE {{ ?s ?p {i} }}") for i in range(5)]
-    kilobyte = Answer(b"x" * 1000, "text/plain")
+    cache = ResultCache(size=100, max_bytes=8000)
+    requests = [QueryRequest(f"SELECT * WHERE {{ ?s ?p {i} }}") for i in range(10)]
+    eighth = Answer(b"x" * 1000, "text/plain")  # the largest answer kept
     assert cache.get(1, requests[0]) is None  # the first request of a generation
-    for request in requests[:3]:
-        cache.put(1, request, kilobyte, "tag")
+    for request in requests[:8]:
+        cache.put(1, request, eighth, "tag")
     assert cache.get(1, requests[0]) is not None  # used again: the most recent now
-    cache.put(1, requests[3], kilobyte, "tag")
+    cache.put(1, requests[8], eighth, "tag")
     assert cache.get(1, requests[1]) is None
-    assert all(cache.get(1, request) is not None for request in (requests[0], requests[2], requests[3]))
-    cache.put(1, requests[3], kilobyte, "tag")  # put again: counted once
-    assert all(cache.get(1, request) is not None for request in (requests[0], requests[2], requests[3]))
-    cache.put(1, requests[4], Answer(b"x" * 3001, "text/plain"), "tag")  # past the bound alone: never kept
-    assert cache.get(1, requests[4]) is None and cache.get(1, requests[3]) is not None
+    kept = [requests[0], *requests[2:9]]
+    assert all(cache.get(1, request) is not None for request in kept)
+    cache.put(1, requests[8], eighth, "tag")  # put again: counted once
+    assert all(cache.get(1, request) is not None for request in kept)
+    cache.put(1, requests[9], Answer(b"x" * 1001, "text/plain"), "tag")  # over an eighth: never kept
+    assert cache.get(1, requests[9]) is None and all(cache.get(1, request) is not None for request in kept)
+
+
+def test_the_result_cache_keeps_answers_of_megabytes_within_an_eighth_of_its_bytes():
+    # The heavy reports are the answers most worth keeping: at 1M triples, a few thousand rows
+    # are a few megabytes, which a fixed bound of 1 MiB left out.
+    cache = ResultCache(size=100, max_bytes=64 * 1024 * 1024)
+    request = QueryRequest("SELECT * WHERE { ?s ?p ?o }")
+    cache.get(1, request)
+    cache.put(1, request, Answer(b"x" * (3 << 20), "application/sparql-results+json"), "tag")
+    assert cache.get(1, request) is not None
+    too_large = QueryRequest("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    cache.put(1, too_large, Answer(b"x" * ((8 << 20) + 1), "application/sparql-results+json"), "tag")
+    assert cache.get(1, too_large) is None and cache.get(1, request) is not None
 
 
 def test_cached_answer_is_not_served_after_a_write(fresh_settings):
