@@ -87,10 +87,11 @@ def test_cells_are_measured_in_rounds_through_every_server(recording_servers):
     # both cells span the same stretch of the run, and the machine's drift falls on both.
     start, log = recording_servers
     fast, other = SimpleNamespace(name="fast", target=start("fast")), SimpleNamespace(name="other", target=start("other"))
-    # A round of 0.2 s would hold fewer than ten of this one's answers: it runs in one round.
-    slow = SimpleNamespace(name="slow", target=start("slow", delay=0.05))
+    # A round of 1 s would hold fewer than ten of this one's answers: it runs in one round.
+    slow = SimpleNamespace(name="slow", target=start("slow", delay=0.2))
     plan = Plan(quick=False)
-    plan.duration, plan.rounds = 0.6, 3
+    # Rounds of 1 s, cut short by the request count (2 a client a round; 6 in slow's one round).
+    plan.duration, plan.rounds, plan.max_requests = 3.0, 3, 6
     rows, summary = [], {"result_rows": {}, "slow": [], "skipped": [], "failed": [], "client_cpu": []}
     servers = [(fast, {"fast": True, "fast-repeat": False}), (other, {"other": False}), (slow, {"slow": False})]
     bench_query(servers, "q", "ASK {}", plan, "10k", rows, summary)
