@@ -7,8 +7,9 @@ For each scale: generate the data (bench/generator.py), build a wco-kg store fro
 `wcokg build` (timed: the load figure), export the store's query view (asserted + inferred
 triples, as wco-kg's default graph shows them) and give the same view to Oxigraph server and
 to rdflib-endpoint; then run every benchmark query (bench/queries.py) through the servers in
-rounds that take turns, with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also time SHACL validation
-of submissions and the inference refresh after one. Results go to bench/results/.
+rounds that take turns, with 1 and 8 closed-loop clients (bench/load.py). At 100k triples also
+time SHACL validation of submissions and the inference refresh after one. Results go to
+bench/results/.
 """
 from __future__ import annotations
 

@@ -86,7 +86,8 @@ def test_cells_are_measured_in_rounds_through_every_server(recording_servers):
     # A ratio compares two servers' cells of one query; measured in rounds that take turns,
     # both cells span the same stretch of the run, and the machine's drift falls on both.
     start, log = recording_servers
-    fast, other = SimpleNamespace(name="fast", target=start("fast")), SimpleNamespace(name="other", target=start("other"))
+    fast = SimpleNamespace(name="fast", target=start("fast"))
+    other = SimpleNamespace(name="other", target=start("other"))
     # A round of 1 s would hold fewer than ten of this one's answers: it runs in one round.
     slow = SimpleNamespace(name="slow", target=start("slow", delay=0.2))
     plan = Plan(quick=False)
