@@ -44,7 +44,8 @@ class Plan:
         self.rdflib_scales = ("10k",) if quick else ("10k", "100k")
         # A cell runs for `duration` seconds or `max_requests` requests, whichever ends first.
         self.duration = 0.1 if quick else 3.0
-        # ... in this many rounds, each through every server (see bench_query).
+        # A cell is measured in this many rounds of duration / rounds, each round through every
+        # server (see bench_query).
         self.rounds = 1 if quick else 3
         self.max_requests = 25 if quick else 100_000
         # Past this first-answer time a query runs at 1 client only, this many requests.
@@ -88,17 +89,13 @@ def result_rows(body: bytes) -> int | None:
         return None
 
 
-def first_answer(server: systems.Server, modes: dict[str, bool], name: str, text: str, plan: Plan,
-                 scale: str, summary: dict) -> float | None:
-    """Ask the server once, record its row count; None when the query is not measured on it,
-    else the seconds that decide how: the longer of its first answer here and on the first
-    system asked.
+def first_answer(server: systems.Server, name: str, text: str, plan: Plan, scale: str,
+                 summary: dict) -> float | None:
+    """Ask the server once and record its row count; the seconds its answer took, or None when
+    the query is not measured on it (it failed, or is skipped: summary["failed"], ["skipped"]).
 
-    A query whose first answer (on the first system asked) takes longer than plan.slow seconds,
-    or on this system, is measured at 1 client only (plan.slow_requests requests): at 8 clients
-    it would hold the run for minutes. rdflib-endpoint skips queries slower than plan.rdflib_max
-    elsewhere: it is two to three orders of magnitude slower on them. summary["slow"] and
-    summary["skipped"] list those cells; the goals' geometric means leave them out.
+    rdflib-endpoint skips queries slower than plan.rdflib_max elsewhere: it is two to three
+    orders of magnitude slower on them. Quick runs skip queries slower than plan.too_slow.
     """
     answers = summary["result_rows"].setdefault(scale, {})
     known = plan.first.get((scale, name))
@@ -113,8 +110,8 @@ def first_answer(server: systems.Server, modes: dict[str, bool], name: str, text
         status, _, body = fetch(server.target, text, timeout=plan.query_timeout + 5)
     except OSError as err:
         status, body = 0, repr(err).encode()
-    # The first system to answer decides for all whether the query is slow, so that every
-    # system is measured in the same cells.
+    # The first system to answer sets the time every other one is judged with as well (here,
+    # and for slow queries in bench_query), so that every system is measured in the same cells.
     own = time.perf_counter() - start
     first = plan.first.setdefault((scale, name), own)
     answers.setdefault(name, {})[server.name] = result_rows(body) if status == 200 else (
@@ -126,18 +123,19 @@ def first_answer(server: systems.Server, modes: dict[str, bool], name: str, text
     if plan.too_slow is not None and max(first, own) > plan.too_slow:
         summary["skipped"].append({"scale": scale, "system": server.name, "query": name, "first_s": round(own, 3)})
         return None
-    # A system much slower than the first one is spared the 8-client cell of that query too.
-    if max(first, own) > plan.slow:
-        summary["slow"].extend({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)}
-                               for system in modes)
     say(f"  {server.name} {name}: {answers[name][server.name]} rows, first {own * 1000:.0f} ms")
-    return max(first, own)
+    return own
 
 
 def bench_query(servers: list[tuple[systems.Server, dict[str, bool]]], name: str, text: str, plan: Plan,
                 scale: str, rows: list[dict], summary: dict) -> None:
     """One query through every server, in each of its modes (system name -> unique texts?), at 1
     and 8 clients.
+
+    A query whose first answer (on the first system asked, or on this one) takes longer than
+    plan.slow seconds is measured at 1 client only (plan.slow_requests requests): at 8 clients it
+    would hold the run for minutes. summary["slow"] lists those cells; the goals' geometric
+    means leave them out.
 
     Each cell is measured in plan.rounds rounds of plan.duration / plan.rounds seconds, and a
     round goes through every server (in the opposite order the next time): the cells a ratio
@@ -148,10 +146,17 @@ def bench_query(servers: list[tuple[systems.Server, dict[str, bool]]], name: str
     """
     measured = []  # (server, modes, slow, rounds)
     for server, modes in servers:
-        took = first_answer(server, modes, name, text, plan, scale, summary)
-        if took is not None:
-            rounds = plan.rounds if took * 10 <= plan.duration / plan.rounds else 1
-            measured.append((server, modes, took > plan.slow, rounds))
+        own = first_answer(server, name, text, plan, scale, summary)
+        if own is None:
+            continue
+        # The slower of this system and the first decides, so that a system much slower than
+        # the first is spared the 8-client cells too.
+        took = max(plan.first[(scale, name)], own)
+        slow = took > plan.slow
+        if slow:
+            summary["slow"].extend({"scale": scale, "system": system, "query": name, "first_s": round(own, 3)}
+                                   for system in modes)
+        measured.append((server, modes, slow, plan.rounds if took * 10 <= plan.duration / plan.rounds else 1))
     parts: dict[tuple[str, int], list[Measurement]] = {}
     for number in range(plan.rounds):
         for server, modes, slow, rounds in measured if number % 2 == 0 else measured[::-1]:

@@ -112,3 +112,24 @@ def test_rounds_pool_into_one_measurement():
     assert sorted(pooled.latencies_ms) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert pooled.qps == 2.0 and pooled.errors == 1 and pooled.client_cpu_s == pytest.approx(0.3)
     assert pooled.percentile(50) == 3.0
+
+
+def test_a_query_slow_on_the_first_system_asked_or_on_its_own_runs_at_one_client(recording_servers):
+    # The first system asked sets the time each other one is judged with: a query slow there is
+    # measured at 1 client everywhere, and a system slow on its own is spared the 8-client cells.
+    start, _ = recording_servers
+    slow = SimpleNamespace(name="slow", target=start("slow", delay=0.2))
+    fast = SimpleNamespace(name="fast", target=start("fast"))
+    plan = Plan(quick=False)
+    plan.duration, plan.slow, plan.slow_requests, plan.max_requests = 0.3, 0.1, 1, 6
+
+    def cells(servers):
+        rows, summary = [], {"result_rows": {}, "slow": [], "skipped": [], "failed": [], "client_cpu": []}
+        bench_query(servers, f"q{len(plan.first)}", "ASK {}", plan, "10k", rows, summary)
+        return sorted((row["system"], row["clients"]) for row in rows), sorted(
+            entry["system"] for entry in summary["slow"])
+
+    assert cells([(fast, {"fast": False}), (slow, {"slow": False})]) == (
+        [("fast", 1), ("fast", 8), ("slow", 1)], ["slow"])
+    assert cells([(slow, {"slow": False}), (fast, {"fast": False})]) == (
+        [("fast", 1), ("slow", 1)], ["fast", "slow"])
